@@ -1,0 +1,82 @@
+/**
+ * Typed configuration after UCI parsing and validation (see README "Configuration"). The daemons read only these
+ * shapes; `load*Config` turns a UCI file into them or throws a ConfigError naming file:line.
+ */
+import type { Mode } from '../engine/api.js';
+
+export interface LinkConfig {
+  name: string;
+  /** netifd interface (OpenWrt); resolved to device + source at run time. */
+  interface?: string;
+  /** Linux device and local address to bind the link's UDP socket to (any Linux host). */
+  device?: string;
+  source?: string;
+  enabled: boolean;
+  backup: boolean;
+}
+
+export interface PolicyConfig {
+  name: string;
+  mode: Mode;
+  useLinks: string[];
+}
+
+export interface RuleConfig {
+  name: string;
+  srcIp?: string;
+  destIp?: string;
+  proto?: string;
+  srcPort?: string;
+  destPort?: string;
+  family?: 'ipv4' | 'ipv6' | 'any';
+  usePolicy: string;
+}
+
+export interface RouterConfig {
+  file: string;
+  enabled: boolean;
+  server: string;
+  port: number;
+  privateKey: string;
+  serverKey: string;
+  mode: Mode;
+  /** The router's tunnel address with prefix, e.g. 10.255.0.2/24 (from pairing). */
+  address?: string;
+  tunName: string;
+  mtu?: number;
+  fallback: 'direct' | 'block';
+  links: LinkConfig[];
+  policies: PolicyConfig[];
+  rules: RuleConfig[];
+}
+
+export interface ForwardConfig {
+  proto: 'tcp' | 'udp';
+  publicPort: number;
+  host: string;
+  port: number;
+}
+
+export interface ClientConfig {
+  name: string;
+  publicKey: string;
+  address: string;
+  address6?: string;
+  routes: string[];
+  forwards: ForwardConfig[];
+}
+
+export interface ServerConfig {
+  file: string;
+  listen: string;
+  port: number;
+  privateKey: string;
+  /** Server tunnel address with prefix, e.g. 10.255.0.1/24; its subnet is the client pool. */
+  address: string;
+  address6?: string;
+  masquerade: boolean;
+  wanDevice?: string;
+  tunName: string;
+  mtu?: number;
+  clients: ClientConfig[];
+}
