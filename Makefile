@@ -3,28 +3,34 @@
 
 all: build
 
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
-
-build: node_modules/.package-lock.json
-	node scripts/build.mjs
-
-# Installs the Debian packages and npm modules a fresh machine needs (root).
+# Debian packages and npm modules a fresh machine needs (root); quick when everything is there already.
 setup:
 	bash scripts/setup.sh
 
-test: build
+build:
+	@[ -d node_modules ] || npm ci --no-audit --no-fund
+	node scripts/build.mjs
+
+check: build
+	npm run check
+
+test: setup build
 	npx vitest run
 
-lab: build
+lab: setup build
 	node dist/wanbond.js lab demo
 
-bench: build
+bench: setup build
 	node bench/run.mjs
 
-ipk deb feed:
-	@echo "make $@: not yet (see the OpenWrt package and VPS issues)"; exit 2
+ipk: build
+	node scripts/ipk.mjs
+
+feed: ipk
+	node scripts/feed.mjs
+
+deb: build
+	bash scripts/deb.sh
 
 clean:
 	rm -rf dist src/tuntap2/build coverage

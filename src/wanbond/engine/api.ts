@@ -14,6 +14,7 @@ export type Mode = 'bond' | 'redundant' | 'failover' | 'direct';
 /** Router side: one session to one server over several local links. */
 export interface ClientEngine {
   onDatagram(pathId: PathId, bytes: Uint8Array, now: number): void;
+  /** `packet` may be a view into a buffer the adapter reuses after the call returns: copy what you keep. */
   onTunPacket(packet: Uint8Array, now: number): void;
   onTimer(now: number): void;
   onPathChange(pathId: PathId, change: PathChange, now: number): void;
