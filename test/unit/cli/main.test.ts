@@ -37,8 +37,12 @@ describe('wanbond CLI', () => {
 
   it('keygen and pubkey agree with RFC 7748 test vector', async () => {
     // RFC 7748 section 6.1: Alice's private and public key.
-    const priv = Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex').toString('base64');
-    const pub = Buffer.from('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a', 'hex').toString('base64');
+    const priv = Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex').toString(
+      'base64',
+    );
+    const pub = Buffer.from('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a', 'hex').toString(
+      'base64',
+    );
     expect(publicKeyOf(priv)).toBe(pub);
     const c = capture(`${priv}\n`);
     expect(await main(['pubkey'], c.io)).toBe(0);
