@@ -42,6 +42,8 @@ export interface RouterConfig {
   mode: Mode;
   /** The router's tunnel address with prefix, e.g. 10.255.0.2/24 (from pairing). */
   address?: string;
+  /** Optional IPv6 tunnel address with prefix, e.g. fd00:ffff::2/64. */
+  address6?: string;
   tunName: string;
   mtu?: number;
   fallback: 'direct' | 'block';
