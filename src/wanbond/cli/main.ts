@@ -2,6 +2,7 @@ import type { Command, CommandIO } from './command.js';
 import { join } from './join.js';
 import { keygen, pubkey } from './keys.js';
 import { lab } from './lab.js';
+import { macvlan } from './macvlan.js';
 import { pair } from './pair.js';
 import { router } from './router.js';
 import { server } from './server.js';
@@ -11,7 +12,7 @@ import { uci } from './uci.js';
 
 const VERSION = '0.1.0';
 
-export const commands: Command[] = [router, server, status, keygen, pubkey, pair, join, speedtest, lab, uci];
+export const commands: Command[] = [router, server, status, keygen, pubkey, pair, join, speedtest, lab, uci, macvlan];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
