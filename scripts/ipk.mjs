@@ -1,4 +1,4 @@
-// `make ipk`: dist/wanbond_<version>-<release>_x86_64.ipk for OpenWrt (23.05/24.10 x86/64), built on this Debian
+// `make ipk`: dist/wanbond_<version>-<release>_x86_64.ipk and luci-app-wanbond_<version>-<release>_all.ipk for OpenWrt (23.05/24.10 x86/64), built on this Debian
 // machine without the SDK. The addon is compiled with musl-gcc so it loads under OpenWrt's musl Node.
 //
 //   node scripts/ipk.mjs [--out DIR] [--config FILE] [--bundle FILE] [--addon FILE]
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sourceDateEpoch } from './pkg/epoch.mjs';
 import { buildIpk } from './pkg/ipk.mjs';
+import { luciAppFiles, luciAppMeta } from './pkg/luci-app.mjs';
 import { parsePackageMakefile } from './pkg/openwrt-makefile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,16 +79,38 @@ const files = [
     mode: 0o755,
     data: readRequired(join(pkgDir, 'files/wanbond.uci-defaults'), 'uci-defaults script'),
   },
+  {
+    path: '/etc/uci-defaults/91-wanbond-firewall',
+    mode: 0o755,
+    data: readRequired(join(pkgDir, 'files/wanbond-firewall.uci-defaults'), 'firewall uci-defaults script'),
+  },
 ];
 const scripts = {
   postinst: readFileSync(join(root, 'openwrt/ipk/postinst'), 'utf8'),
   prerm: readFileSync(join(root, 'openwrt/ipk/prerm'), 'utf8'),
 };
 
-const { fileName, ipk } = buildIpk({ meta, arch: 'x86_64', files, scripts, mtime: sourceDateEpoch(root) });
+const mtime = sourceDateEpoch(root);
+const luciDir = join(root, 'luci-app-wanbond');
+const luciMeta = luciAppMeta(readFileSync(join(luciDir, 'Makefile'), 'utf8'), 'luci-app-wanbond');
+if (luciMeta.version !== meta.version) {
+  fail(`luci-app-wanbond/Makefile PKG_VERSION ${luciMeta.version} differs from ${meta.version}`);
+}
+const packages = [
+  buildIpk({ meta, arch: 'x86_64', files, scripts, mtime }),
+  buildIpk({
+    meta: luciMeta,
+    arch: 'all',
+    files: luciAppFiles(luciDir),
+    scripts: { postinst: readFileSync(join(root, 'openwrt/luci-ipk/postinst'), 'utf8') },
+    mtime,
+  }),
+];
 mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, fileName), ipk);
-process.stdout.write(`${join(values.out, fileName)} ${(ipk.length / 1024).toFixed(1)} KiB\n`);
+for (const { fileName, ipk } of packages) {
+  writeFileSync(join(values.out, fileName), ipk);
+  process.stdout.write(`${join(values.out, fileName)} ${(ipk.length / 1024).toFixed(1)} KiB\n`);
+}
 // Debian has no musl cross compiler (only musl-tools for the host), so aarch64 needs the OpenWrt SDK.
 process.stdout.write(
   'ipk: aarch64/arm: build with the OpenWrt SDK (openwrt/wanbond/Makefile), see docs/packaging.md\n',

@@ -26,9 +26,9 @@ function buildIpk(out: string, ...extra: string[]): Buffer {
     env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const files = readdirSync(out);
-  expect(files).toEqual([`wanbond_${version}-1_x86_64.ipk`]);
-  return readFileSync(join(out, files[0]!));
+  const files = readdirSync(out).sort();
+  expect(files).toEqual([`luci-app-wanbond_${version}-1_all.ipk`, `wanbond_${version}-1_x86_64.ipk`]);
+  return readFileSync(join(out, `wanbond_${version}-1_x86_64.ipk`));
 }
 
 let ipk: Buffer;
@@ -149,5 +149,33 @@ describe('make ipk (scripts/ipk.mjs)', () => {
     const listing = execFileSync('tar', ['-tzvf', '-'], { input: ipk, encoding: 'utf8' });
     expect(listing).toContain('./control.tar.gz');
     expect(untar(gunzipSync(ipk)).length).toBe(3);
+  });
+});
+
+describe('make ipk: luci-app-wanbond', () => {
+  const luci = () => readFileSync(join(work, 'a', `luci-app-wanbond_${version}-1_all.ipk`));
+
+  it('is an arch-all package depending on luci-base and wanbond', () => {
+    const outer = untgz(luci());
+    expect(outer.map((m) => m.name)).toEqual(['./debian-binary', './data.tar.gz', './control.tar.gz']);
+    const control = untgz(member(outer, './control.tar.gz').data);
+    const f = controlFields(member(control, './control').data.toString());
+    expect(f.get('Package')).toBe('luci-app-wanbond');
+    expect(f.get('Architecture')).toBe('all');
+    expect(f.get('Depends')).toBe('libc, luci-base, wanbond');
+    expect(f.get('Version')).toBe(`${version}-1`);
+    const postinst = member(control, './postinst');
+    expect(postinst.data.toString()).toContain('IPKG_INSTROOT');
+    expect(postinst.mode & 0o777).toBe(0o755);
+  });
+
+  it('installs the views under /www and the menu and ACL under /usr/share', () => {
+    const data = untgz(member(untgz(luci()), './data.tar.gz').data);
+    const files = data.filter((e) => e.type === 'file').map((e) => e.name);
+    expect(files).toContain('./www/luci-static/resources/view/wanbond/status.js');
+    expect(files).toContain('./www/luci-static/resources/wanbond/api.js');
+    expect(files).toContain('./usr/share/luci/menu.d/luci-app-wanbond.json');
+    expect(files).toContain('./usr/share/rpcd/acl.d/luci-app-wanbond.json');
+    for (const e of data.filter((x) => x.type === 'file')) expect(e.mode & 0o777).toBe(0o644);
   });
 });
