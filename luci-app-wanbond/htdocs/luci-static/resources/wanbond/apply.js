@@ -19,7 +19,7 @@ function saveApply(view, ev, mode) {
 					ui.addNotification(_('wanbond kept its running configuration'), E('p', [String(r.error || '')]), 'danger');
 			});
 		}, { once: true });
-		ui.changes.apply(mode == '0');
+		ui.changes.apply(String(mode) === '0');
 	});
 }
 

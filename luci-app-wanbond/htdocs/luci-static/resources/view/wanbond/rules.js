@@ -72,7 +72,9 @@ return view.extend({
 		};
 
 		o = s.option(form.MultiValue, 'use_link', _('Links'), _('Leave empty to use all links.'));
-		links.forEach((l) => o.value(l));
+		links.forEach((l) => {
+			o.value(l);
+		});
 		o.placeholder = _('all links');
 		o.optional = true;
 		o.onchange = function (ev, sid) {
@@ -134,7 +136,9 @@ return view.extend({
 		o.validate = (sid, v) => (v === '' ? true : validate.portList(v));
 
 		o = s.option(form.ListValue, 'use_policy', _('Policy'));
-		names('policy').forEach((p) => o.value(p));
+		names('policy').forEach((p) => {
+			o.value(p);
+		});
 		if (!names('policy').length)
 			o.description = _('Add a policy above and press Save first.');
 		o.rmempty = false;

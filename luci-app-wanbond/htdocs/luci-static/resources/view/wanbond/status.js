@@ -24,7 +24,9 @@ function svg(tag, attrs, children) {
 	const el = document.createElementNS(SVG_NS, tag);
 	for (const k in attrs)
 		el.setAttribute(k, attrs[k]);
-	(children || []).forEach((c) => el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c));
+	(children || []).forEach((c) => {
+		el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+	});
 	return el;
 }
 
