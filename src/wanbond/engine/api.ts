@@ -4,6 +4,8 @@
  * performance.now()) and drain its effects. Tests drive the same objects with a virtual clock.
  */
 
+import type { Timing } from './constants.js';
+
 /** A path is one WAN link of a session; the router numbers its links 0..n-1 in config order. */
 export type PathId = number;
 
@@ -25,6 +27,12 @@ export interface ClientEngine {
   /** When onTimer wants to run next (same clock as `now`); undefined when nothing is scheduled. */
   nextTimer(): number | undefined;
   stats(): SessionStats;
+  /** Adds a link (or renames it); it is probed and carries data once it answers. */
+  addPath(pathId: PathId, name: string): void;
+  /** Closes a link: the server is told, its in-flight packets move to the other links. */
+  removePath(pathId: PathId): void;
+  /** Session-wide default mode (packets the `classify` hook does not decide). */
+  setMode(mode: Mode): void;
 }
 
 /**
@@ -40,6 +48,45 @@ export interface ServerEngine {
   pollDeliver(): Uint8Array | undefined;
   nextTimer(): number | undefined;
   stats(): ServerStats;
+  /**
+   * Replaces the client registry (config reload). Clients whose public key is unchanged keep their session;
+   * removed ones are dropped. Throws (changing nothing) when an entry is invalid.
+   */
+  setClients(clients: ServerClient[]): void;
+}
+
+/** One router the server accepts, by its static public key (raw 32 bytes). */
+export interface ServerClient {
+  name: string;
+  publicKey: Uint8Array;
+  /** Its tunnel addresses, host addresses (`10.255.0.2`, `fd00::2`; a `/len` suffix is accepted). */
+  addresses: string[];
+  /** CIDRs behind it (its LAN subnets): the server routes them to it and accepts them as sources from it. */
+  routes: string[];
+}
+
+/** Overrides of protocol timers (tests shorten them); see constants.ts for the fields and defaults. */
+export type TimingOverrides = Partial<Timing>;
+
+export interface ClientEngineOptions {
+  privateKey: Uint8Array;
+  serverPublicKey: Uint8Array;
+  paths: Array<{ id: PathId; name: string }>;
+  mode: Mode;
+  now: number;
+  /** Source of randomness (ephemeral keys, indices); defaults to crypto.randomBytes. */
+  random?: (n: number) => Uint8Array;
+  /** Per-packet mode (policy rules); the default mode applies when absent. 'direct' is sent as 'failover'. */
+  classify?: (packet: Uint8Array) => Mode;
+  timing?: TimingOverrides;
+}
+
+export interface ServerEngineOptions {
+  privateKey: Uint8Array;
+  clients: ServerClient[];
+  now: number;
+  random?: (n: number) => Uint8Array;
+  timing?: TimingOverrides;
 }
 
 export type PathState = 'down' | 'probing' | 'up' | 'suspect';
@@ -63,6 +110,10 @@ export interface PathStats {
   lastChange: number;
   /** Latest authenticated remote address (server side) or local source (client side), if known. */
   address?: string;
+  /** Relative one-way delay of our sending direction (common unknown offset: compare paths, not absolutes). */
+  owdMs?: number;
+  cwndBytes?: number;
+  inflightBytes?: number;
 }
 
 export interface SessionStats {
@@ -74,8 +125,26 @@ export interface SessionStats {
   duplicatePackets: number;
   txBytes: number;
   rxBytes: number;
+  /** Completed handshakes (the first one and every rekey). */
+  handshakes?: number;
+  /** Current reorder hold time, ms. */
+  holdMs?: number;
+  /** Packets delivered after their gap had been skipped. */
+  lateDelivered?: number;
+  /** Extra copies sent by redundant mode. */
+  duplicatesSent?: number;
+  /** Packets from TUN dropped by the ingress queue (too long a wait, or full): the inner TCP sees a loss. */
+  queueDropped?: number;
+  /** Packets waiting in the ingress queue now. */
+  queuedPackets?: number;
 }
 
 export interface ServerStats {
   clients: Array<{ name: string; publicKey: string; tunnelAddress: string; session: SessionStats }>;
+  /** Handshake initiations dropped (bad mac, rate limit, unknown key, replay). */
+  handshakesRejected?: number;
+  /** Datagrams dropped without a reply (unknown index, failed authentication, replay). */
+  datagramsRejected?: number;
+  /** Inner packets from a client whose source address it does not own. */
+  spoofedDropped?: number;
 }

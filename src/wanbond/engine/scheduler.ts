@@ -1,0 +1,65 @@
+import type { Mode } from './api.js';
+import type { Path } from './path.js';
+
+/**
+ * First scheduler: earliest expected arrival among paths with congestion window left. `eta` already weighs a path
+ * by its measured delivery rate (its backlog drains at that rate), so faster paths take proportionally more.
+ * Returns how many paths were written to `out` (0 = nothing can take the packet now; it waits in the queue).
+ */
+export function pickPaths(
+  paths: readonly Path[],
+  mode: Mode,
+  bytes: number,
+  avoid: number,
+  sticky: { failover: Path | undefined },
+  out: Path[],
+  now: number,
+): number {
+  let base = Number.POSITIVE_INFINITY;
+  for (const p of paths) if (p.state === 'up' && p.owdMin !== undefined && p.owdMin < base) base = p.owdMin;
+  if (mode === 'failover' || mode === 'direct') {
+    let active = sticky.failover;
+    if (active?.state !== 'up' || active.closed) {
+      active = undefined;
+      for (const p of paths) {
+        if (p.state !== 'up' || p.closed) continue;
+        if (!active || (p.srtt ?? Infinity) < (active.srtt ?? Infinity)) active = p;
+      }
+      sticky.failover = active;
+    }
+    if (!active?.canSend(bytes, now)) return 0;
+    out[0] = active;
+    return 1;
+  }
+  let best: Path | undefined;
+  let bestEta = Number.POSITIVE_INFINITY;
+  let second: Path | undefined;
+  let secondEta = Number.POSITIVE_INFINITY;
+  let avoided: Path | undefined;
+  for (const p of paths) {
+    if (p.closed || !p.canSend(bytes, now)) continue;
+    if (p.id === avoid) {
+      avoided = p;
+      continue;
+    }
+    const eta = p.eta(bytes, base);
+    if (eta < bestEta) {
+      second = best;
+      secondEta = bestEta;
+      best = p;
+      bestEta = eta;
+    } else if (eta < secondEta) {
+      second = p;
+      secondEta = eta;
+    }
+  }
+  if (!best) best = avoided;
+  else if (!second && mode === 'redundant') second = avoided;
+  if (!best) return 0;
+  out[0] = best;
+  if (mode === 'redundant' && second) {
+    out[1] = second;
+    return 2;
+  }
+  return 1;
+}

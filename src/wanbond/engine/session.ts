@@ -1,0 +1,547 @@
+import type { Aead, SealJob } from './aead.js';
+import type { Mode, PathId, PathStats, SessionStats } from './api.js';
+import { CoDel, markCongestion } from './codel.js';
+import { HEADER_BYTES, MAX_PATHS, SEQ_BYTES, TAG_BYTES, type Timing, TYPE_CONTROL, TYPE_DATA } from './constants.js';
+import {
+  type AckFrame,
+  ackBytes,
+  ESTIMATE_BYTES,
+  FRAME_ACK,
+  FRAME_ESTIMATE,
+  FRAME_PATH_CLOSE,
+  FRAME_PING,
+  MAX_ACK_RANGES,
+  PATH_CLOSE_BYTES,
+  PING_BYTES,
+  readAck,
+  TICKS_PER_MS,
+  writeAck,
+  writeEstimate,
+  writePathClose,
+  writePing,
+} from './frames.js';
+import { expand32 } from './numbers.js';
+import { type AckSink, CC_MSS, Path, type SentPacket } from './path.js';
+import { ReorderBuffer } from './reorder.js';
+import { pickPaths } from './scheduler.js';
+
+/** Transport keys of one handshake. Indices are how a receiver finds the keys of a datagram (its header). */
+export interface Keypair {
+  localIndex: number;
+  remoteIndex: number;
+  sendKey: Buffer;
+  recvKey: Buffer;
+  createdAt: number;
+  sent: number;
+  received: number;
+}
+
+/** A datagram built by the session, sealed lazily in batches when the adapter polls. */
+export interface TxRecord extends SealJob {
+  to: string | undefined;
+}
+
+interface Queued {
+  packet: Buffer;
+  seq: number;
+  at: number;
+  mode: Mode;
+  avoid: number;
+}
+
+const MAX_QUEUE = 4096;
+const SEQ_RING = 65_536;
+const ACK_SPAN = 512;
+const ESTIMATE_EVERY_MS = 1000;
+
+/**
+ * The data plane of one session, identical on both ends: paths, ingress queue and scheduler, acknowledgements and
+ * loss recovery, reordering, and the keys to seal with. Handshakes live in the client and server engines.
+ */
+export class Session implements AckSink {
+  readonly paths: Path[] = [];
+  current: Keypair | undefined;
+  previous: Keypair | undefined;
+  next: Keypair | undefined;
+  establishedAt: number | undefined;
+  lastRecvAt = Number.NEGATIVE_INFINITY;
+  resent = 0;
+  duplicatesSent = 0;
+  handshakes = 0;
+  queueDropped = 0;
+  txBytes = 0;
+  rxBytes = 0;
+  readonly reorder: ReorderBuffer;
+  private readonly queue: Queued[] = [];
+  private qHead = 0;
+  private readonly resend: Queued[] = [];
+  private nextSeq = 0;
+  private readonly ackedSeq = new Float64Array(SEQ_RING).fill(-1);
+  private readonly delivered: Buffer[] = [];
+  private dHead = 0;
+  private readonly tx: TxRecord[] = [];
+  private txHead = 0;
+  private sealed = 0;
+  private readonly owdRef: { ticks: number | undefined } = { ticks: undefined };
+  private readonly sticky: { failover: Path | undefined } = { failover: undefined };
+  private readonly picked: Path[] = [];
+  private readonly rangeScratch: number[] = [];
+  private readonly ack: AckFrame = {
+    pathId: 0,
+    largestLow: 0,
+    ackDelayMs: 0,
+    recvTicks: 0,
+    ranges: [],
+    rangeCount: 0,
+  };
+  private readonly closing: Path[] = [];
+  private readonly codel = new CoDel();
+  private lastNow = 0;
+
+  constructor(
+    private readonly aead: Aead,
+    private readonly timing: Timing,
+    public mode: Mode,
+    private readonly classify: ((packet: Uint8Array) => Mode) | undefined,
+  ) {
+    this.reorder = new ReorderBuffer((p) => this.delivered.push(p), timing.minHoldMs, timing.maxHoldMs);
+  }
+
+  path(id: PathId): Path | undefined {
+    for (const p of this.paths) if (p.id === id) return p;
+    return undefined;
+  }
+
+  addPath(id: PathId, name: string, now: number): Path {
+    const existing = this.path(id);
+    if (existing) {
+      existing.name = name;
+      if (existing.closed) {
+        existing.closed = false;
+        existing.setState('probing', now);
+      }
+      return existing;
+    }
+    if (this.paths.length >= MAX_PATHS) throw new Error(`at most ${MAX_PATHS} paths per session`);
+    const p = new Path(id, name, now);
+    this.paths.push(p);
+    return p;
+  }
+
+  /** Announces the close to the peer (on the path itself), moves its in-flight packets, stops using it. */
+  closePath(id: PathId, now: number): void {
+    const p = this.path(id);
+    if (!p || p.closed) return;
+    this.closing.push(p);
+    this.takeDown(p, 'down', now);
+    p.closed = true;
+  }
+
+  /** The adapter reports a local link change. */
+  pathChange(id: PathId, change: 'up' | 'down' | 'address', now: number): void {
+    const p = this.path(id);
+    if (!p || p.closed) return;
+    if (change === 'down') this.takeDown(p, 'down', now);
+    else if (change === 'up') {
+      if (p.state === 'down') p.setState('probing', now);
+      p.lastAckElicitingAt = Number.NEGATIVE_INFINITY;
+    } else p.lastAckElicitingAt = Number.NEGATIVE_INFINITY; // probe now: the peer learns the new address
+  }
+
+  private takeDown(p: Path, state: 'down' | 'suspect', now: number): void {
+    p.setState(state, now);
+    for (const s of p.abandonAll()) this.lost(s, p);
+    p.resetCongestion();
+    if (this.sticky.failover === p) this.sticky.failover = undefined;
+  }
+
+  sendKeypair(now: number): Keypair | undefined {
+    const k = this.current;
+    if (!k || now - k.createdAt >= this.timing.rejectAfterMs || k.sent >= 2 ** 31) return undefined;
+    return k;
+  }
+
+  // ------------------------------------------------------------------ ingress from TUN
+
+  enqueue(packet: Uint8Array, now: number): void {
+    const mode = this.classify ? this.classify(packet) : this.mode;
+    if (this.queue.length - this.qHead >= MAX_QUEUE) {
+      this.queueDropped++;
+      return;
+    }
+    // The sequence number is given when the packet leaves: an AQM drop then leaves no hole for the receiver.
+    this.queue.push({ packet: Buffer.from(packet), seq: -1, at: now, mode, avoid: -1 });
+  }
+
+  // ------------------------------------------------------------------ AckSink
+
+  acked(p: SentPacket): void {
+    if (p.seq >= 0) this.ackedSeq[p.seq % SEQ_RING] = p.seq;
+  }
+
+  lost(p: SentPacket, path: Path): void {
+    if (p.seq < 0 || !p.payload || this.ackedSeq[p.seq % SEQ_RING] === p.seq) return;
+    this.resend.push({ packet: p.payload, seq: p.seq, at: p.sentAt, mode: 'bond', avoid: path.id });
+  }
+
+  // ------------------------------------------------------------------ receive
+
+  /** Authenticates and processes one data/control datagram; false when it is rejected (caller stays silent). */
+  receive(kp: Keypair, buf: Uint8Array, now: number, from: string | undefined, createPaths: boolean): boolean {
+    if (buf.length < HEADER_BYTES + TAG_BYTES) return false;
+    const type = buf[0]!;
+    const pathId = buf[5]!;
+    const low = (buf[6]! | (buf[7]! << 8) | (buf[8]! << 16) | (buf[9]! << 24)) >>> 0;
+    let p = this.path(pathId);
+    if (!p && (!createPaths || this.paths.length >= MAX_PATHS)) return false;
+    const pn = expand32((p?.replay.top ?? -1) + 1, low);
+    if (p && !p.replay.check(pn)) return false;
+    const pt = this.aead.open(kp.recvKey, pathId, pn, buf, HEADER_BYTES, buf.length);
+    if (!pt) return false;
+    if (type === TYPE_DATA && pt.length < SEQ_BYTES) return false;
+    if (!p) p = this.addPath(pathId, `path${pathId}`, now);
+    if (p.closed) {
+      if (!createPaths) return false;
+      p.closed = false;
+    }
+    const inSequence = pn === p.replay.top + 1;
+    if (pn > p.replay.top) {
+      p.largestRecvAt = now;
+      if (from !== undefined) p.address = from;
+    }
+    p.replay.mark(pn);
+    if (p.state === 'down' && createPaths) p.setState('probing', now);
+    kp.received++;
+    this.lastRecvAt = now;
+    p.rxBytes += buf.length;
+    p.rxPackets++;
+    this.rxBytes += buf.length;
+    let elicit = false;
+    if (type === TYPE_DATA) {
+      elicit = true;
+      this.reorder.insert(pt.readUInt32LE(0), pt.subarray(SEQ_BYTES), now);
+    } else elicit = this.readFrames(pt, now);
+    if (elicit) {
+      p.ackPending++;
+      if (p.ackPending === 1) p.ackDueAt = now + this.timing.ackDelayMs;
+      // A gap or a late packet is news for the sender's loss detection: say it at once.
+      if (p.ackPending >= this.timing.ackEvery || !inSequence) p.ackDueAt = now;
+    }
+    return true;
+  }
+
+  private readFrames(pt: Buffer, now: number): boolean {
+    let elicit = false;
+    let off = 0;
+    while (off < pt.length) {
+      const t = pt[off]!;
+      if (t === FRAME_PING) {
+        elicit = true;
+        off += PING_BYTES;
+      } else if (t === FRAME_ACK) {
+        const end = readAck(pt, off, pt.length, this.ack);
+        if (end < 0) break;
+        off = end;
+        const q = this.path(this.ack.pathId);
+        if (q) this.onAck(q, now);
+      } else if (t === FRAME_PATH_CLOSE && off + PATH_CLOSE_BYTES <= pt.length) {
+        const q = this.path(pt[off + 1]!);
+        if (q && !q.closed) this.takeDown(q, 'down', now);
+        off += PATH_CLOSE_BYTES;
+      } else if (t === FRAME_ESTIMATE && off + ESTIMATE_BYTES <= pt.length) {
+        const q = this.path(pt[off + 1]!);
+        if (q) q.peerRateKbit = pt.readUInt32LE(off + 2);
+        off += ESTIMATE_BYTES;
+      } else break;
+    }
+    return elicit;
+  }
+
+  private onAck(q: Path, now: number): void {
+    const wasUp = q.state === 'up';
+    q.onAck(this.ack, now, this, this.owdRef);
+    // Our sending direction's delay spread stands in for the peer's (links are mostly symmetric in delay).
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const p of this.paths) {
+      if (p.state !== 'up' || p.owdMin === undefined) continue;
+      lo = Math.min(lo, p.owdMin);
+      hi = Math.max(hi, p.owdMin);
+    }
+    this.reorder.spreadMs = hi > lo ? hi - lo : 0;
+    if (!wasUp && q.state !== 'down' && !q.closed) {
+      q.probeAcks++;
+      if (q.state === 'probing' || q.probeAcks >= this.timing.readmitProbes) {
+        q.resetCongestion();
+        q.setState('up', now);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  onTimer(now: number): void {
+    this.lastNow = now;
+    this.reorder.onTimer(now);
+    for (const p of this.paths) {
+      if (p.closed) continue;
+      p.onLossTimer(now, this);
+      if (now >= p.suspectAt(this.timing)) {
+        if (p.state === 'up') this.takeDown(p, 'suspect', now);
+        else {
+          p.abandonAll();
+          p.probeAcks = 0;
+        }
+      }
+    }
+  }
+
+  nextTimer(): number | undefined {
+    let t = this.reorder.deadline;
+    if (this.sendKeypair(this.lastNow)) {
+      const head = this.resend[0] ?? this.queue[this.qHead];
+      const waiting = head ? head.packet.length + 64 : 0;
+      for (const p of this.paths) {
+        if (p.closed) continue;
+        if (p.ackPending > 0 && p.state !== 'down' && p.ackDueAt < t) t = p.ackDueAt;
+        if (p.lossTime < t) t = p.lossTime;
+        const s = p.suspectAt(this.timing);
+        if (s < t) t = s;
+        if (waiting) {
+          // Only a future time is useful: a path that can send now and was not used was not wanted.
+          const ready = p.readyAt(waiting);
+          if (ready > this.lastNow && ready < t) t = ready;
+        }
+        if (p.state !== 'down') {
+          const probe = p.lastAckElicitingAt + this.probeInterval(p);
+          if (probe < t) t = probe;
+        }
+      }
+    }
+    return t === Number.POSITIVE_INFINITY ? undefined : t;
+  }
+
+  private probeInterval(p: Path): number {
+    return p.state === 'up' ? this.timing.probeIntervalMs : this.timing.suspectProbeMs;
+  }
+
+  // ------------------------------------------------------------------ transmit
+
+  /** Sends what can be sent now: re-sends, queued packets, acknowledgements and probes. */
+  flush(now: number): void {
+    this.lastNow = now;
+    const kp = this.sendKeypair(now);
+    if (!kp) return;
+    this.pump(kp, now);
+    for (const p of this.closing) this.sendControl(kp, p, now, true);
+    this.closing.length = 0;
+    for (const p of this.paths) if (!p.closed) this.sendControl(kp, p, now, false);
+  }
+
+  private pump(kp: Keypair, now: number): void {
+    const picked = this.picked;
+    while (this.resend.length > 0) {
+      const q = this.resend[0]!;
+      if (this.ackedSeq[q.seq % SEQ_RING] === q.seq) {
+        this.resend.shift();
+        continue;
+      }
+      const n = pickPaths(this.paths, 'bond', q.packet.length + 64, q.avoid, this.sticky, picked, now);
+      if (n === 0) break;
+      this.resend.shift();
+      this.resent++;
+      this.sendData(kp, picked[0]!, q, now, false);
+    }
+    while (this.qHead < this.queue.length) {
+      const q = this.queue[this.qHead]!;
+      if (now - q.at > this.timing.queueSojournMs) {
+        this.queueDropped++;
+        this.queue[this.qHead++] = undefined as unknown as Queued;
+        continue;
+      }
+      const n = pickPaths(this.paths, q.mode, q.packet.length + 64, -1, this.sticky, picked, now);
+      if (n === 0) break;
+      this.queue[this.qHead++] = undefined as unknown as Queued;
+      if (this.codel.shouldDrop(now - q.at, this.queue.length - this.qHead + 1, now) && !markCongestion(q.packet)) {
+        this.queueDropped++;
+        continue;
+      }
+      q.seq = this.nextSeq++;
+      const appLimited = this.qHead === this.queue.length;
+      for (let i = 0; i < n; i++) this.sendData(kp, picked[i]!, q, now, appLimited);
+      if (n > 1) this.duplicatesSent += n - 1;
+    }
+    if (this.qHead === this.queue.length && this.resend.length === 0) {
+      for (const p of this.paths) if (p.canSend(CC_MSS, now)) p.markAppLimited();
+    }
+    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.qHead);
+      this.qHead = 0;
+    }
+  }
+
+  private header(buf: Buffer, type: number, kp: Keypair, p: Path, pn: number): void {
+    buf[0] = type;
+    buf.writeUInt32LE(kp.remoteIndex >>> 0, 1);
+    buf[5] = p.id;
+    buf.writeUInt32LE(pn >>> 0, 6);
+  }
+
+  private emit(kp: Keypair, p: Path, buf: Buffer, pn: number, ptLen: number): void {
+    this.tx.push({ key: kp.sendKey, pathId: p.id, pn, buf, aadLen: HEADER_BYTES, ptLen, to: p.address });
+    kp.sent++;
+    p.txBytes += buf.length;
+    p.txPackets++;
+    this.txBytes += buf.length;
+  }
+
+  private sendData(kp: Keypair, p: Path, q: Queued, now: number, appLimited: boolean): void {
+    const len = q.packet.length;
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + SEQ_BYTES + len + TAG_BYTES);
+    const pn = p.nextPn++;
+    this.header(buf, TYPE_DATA, kp, p, pn);
+    buf.writeUInt32LE(q.seq >>> 0, HEADER_BYTES);
+    q.packet.copy(buf, HEADER_BYTES + SEQ_BYTES);
+    this.emit(kp, p, buf, pn, SEQ_BYTES + len);
+    p.onSent(
+      {
+        pn,
+        size: buf.length,
+        sentAt: now,
+        seq: q.seq,
+        payload: q.packet,
+        mode: q.mode,
+        delivered: 0,
+        deliveredAt: 0,
+        firstSentAt: 0,
+        appLimited,
+        done: false,
+      },
+      now,
+      appLimited,
+    );
+  }
+
+  private sendControl(kp: Keypair, p: Path, now: number, close: boolean): void {
+    const ackDue = p.ackPending > 0 && now >= p.ackDueAt && p.state !== 'down';
+    const pingDue = !close && p.state !== 'down' && now >= p.lastAckElicitingAt + this.probeInterval(p);
+    const estimateDue = !close && p.state === 'up' && p.btlBw > 0 && now >= p.estimateDue && (ackDue || pingDue);
+    if (!ackDue && !pingDue && !close) return;
+    let rangeCount = 0;
+    if (ackDue) rangeCount = p.replay.ranges(this.rangeScratch, MAX_ACK_RANGES, ACK_SPAN);
+    const len =
+      (rangeCount > 0 ? ackBytes(rangeCount) : 0) +
+      (pingDue ? PING_BYTES : 0) +
+      (estimateDue ? ESTIMATE_BYTES : 0) +
+      (close ? PATH_CLOSE_BYTES : 0);
+    if (len === 0) return;
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + len + TAG_BYTES);
+    const pn = p.nextPn++;
+    this.header(buf, TYPE_CONTROL, kp, p, pn);
+    let off = HEADER_BYTES;
+    if (rangeCount > 0) {
+      const ticks = Math.round(p.largestRecvAt * TICKS_PER_MS) >>> 0;
+      off = writeAck(buf, off, p.id, this.rangeScratch, rangeCount, now - p.largestRecvAt, ticks);
+      p.ackPending = 0;
+      p.ackDueAt = Number.POSITIVE_INFINITY;
+    }
+    if (estimateDue) {
+      off = writeEstimate(buf, off, p.id, p.btlBw * 8, p.srtt ?? 0);
+      p.estimateDue = now + ESTIMATE_EVERY_MS;
+    }
+    if (close) off = writePathClose(buf, off, p.id);
+    if (pingDue) off = writePing(buf, off);
+    this.emit(kp, p, buf, pn, len);
+    if (pingDue) {
+      const probe: SentPacket = {
+        pn,
+        size: buf.length,
+        sentAt: now,
+        seq: -1,
+        payload: undefined,
+        mode: 'bond',
+        delivered: 0,
+        deliveredAt: 0,
+        firstSentAt: 0,
+        appLimited: true,
+        done: false,
+      };
+      p.onSent(probe, now, true);
+    }
+  }
+
+  /** Next datagram, sealing everything pending in one batch first. */
+  pollTransmit(): TxRecord | undefined {
+    if (this.txHead >= this.tx.length) return undefined;
+    if (this.sealed < this.tx.length) {
+      this.aead.sealBatch(this.tx.slice(this.sealed), this.tx.length - this.sealed);
+      this.sealed = this.tx.length;
+    }
+    const r = this.tx[this.txHead++]!;
+    if (this.txHead === this.tx.length) {
+      this.tx.length = 0;
+      this.txHead = 0;
+      this.sealed = 0;
+    }
+    return r;
+  }
+
+  pollDeliver(): Buffer | undefined {
+    if (this.dHead >= this.delivered.length) return undefined;
+    const p = this.delivered[this.dHead++]!;
+    if (this.dHead === this.delivered.length) {
+      this.delivered.length = 0;
+      this.dHead = 0;
+    }
+    return p;
+  }
+
+  // ------------------------------------------------------------------ stats
+
+  stats(now: number, state: SessionStats['state'], serverView: boolean): SessionStats {
+    let shareTotal = 0;
+    for (const p of this.paths) shareTotal += p.shareAtTime(now);
+    const paths: PathStats[] = this.paths
+      .filter((p) => !p.closed)
+      .map((p) => {
+        const own = p.btlBw > 0 ? Math.round(p.btlBw * 8) : undefined;
+        const s: PathStats = {
+          pathId: p.id,
+          name: p.name,
+          state: p.state,
+          rttMs: p.srtt,
+          loss: p.loss,
+          // Orientation is always the router's WAN: up = router -> server.
+          capacityUpKbit: serverView ? p.peerRateKbit : own,
+          capacityDownKbit: serverView ? own : p.peerRateKbit,
+          txBytes: p.txBytes,
+          rxBytes: p.rxBytes,
+          txPackets: p.txPackets,
+          rxPackets: p.rxPackets,
+          share: shareTotal > 0 ? p.shareAtTime(now) / shareTotal : 0,
+          lastChange: p.lastChange,
+        };
+        if (p.address !== undefined) s.address = p.address;
+        if (p.owdMin !== undefined) s.owdMs = p.owdMin;
+        s.cwndBytes = Math.round(p.cwnd);
+        s.inflightBytes = p.inflight;
+        return s;
+      });
+    return {
+      state,
+      establishedAt: this.establishedAt,
+      paths,
+      reorderDepth: this.reorder.count,
+      resentPackets: this.resent,
+      duplicatePackets: this.reorder.duplicates,
+      txBytes: this.txBytes,
+      rxBytes: this.rxBytes,
+      handshakes: this.handshakes,
+      holdMs: this.reorder.holdMs(now),
+      lateDelivered: this.reorder.late,
+      duplicatesSent: this.duplicatesSent,
+      queueDropped: this.queueDropped,
+      queuedPackets: this.queue.length - this.qHead + this.resend.length,
+    };
+  }
+}
