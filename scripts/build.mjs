@@ -1,7 +1,7 @@
 // Builds the one-file bundle dist/wanbond.js and the tuntap2 addon next to it.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,12 +27,27 @@ await build({
 });
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 
+/**
+ * Copy then rename: a running daemon has the addon mapped and a running lab keeps its emulator busy; writing over
+ * either in place would crash the one (SIGBUS) or fail for the other.
+ */
+function installFresh(from, to) {
+  copyFileSync(from, `${to}.tmp`);
+  renameSync(`${to}.tmp`, to);
+}
+
 if (!process.argv.includes('--no-addon')) {
   const addonDir = join(root, 'src/tuntap2');
   if (existsSync(join(addonDir, 'Makefile'))) {
     execFileSync('make', ['-C', addonDir, '--no-print-directory'], { stdio: 'inherit' });
-    copyFileSync(join(addonDir, 'build/tuntap2.node'), join(dist, 'tuntap2.node'));
+    installFresh(join(addonDir, 'build/tuntap2.node'), join(dist, 'tuntap2.node'));
   }
+}
+// The lab's link emulator (C, see docs/lab.md) ships next to the bundle.
+const emuDir = join(root, 'src/wanbond/lab/emu');
+if (existsSync(join(emuDir, 'Makefile'))) {
+  execFileSync('make', ['-C', emuDir, '--no-print-directory'], { stdio: 'inherit' });
+  installFresh(join(emuDir, 'build/wanbond-linkemu'), join(dist, 'wanbond-linkemu'));
 }
 const size = statSync(join(dist, 'wanbond.js')).size;
 console.log(`dist/wanbond.js ${(size / 1024).toFixed(1)} KiB`);
