@@ -16,7 +16,19 @@ describe('wanbond CLI', () => {
   it('lists every subcommand in --help', async () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);
-    for (const name of ['router', 'server', 'status', 'keygen', 'pubkey', 'pair', 'join', 'speedtest', 'lab', 'uci', 'macvlan']) {
+    for (const name of [
+      'router',
+      'server',
+      'status',
+      'keygen',
+      'pubkey',
+      'pair',
+      'join',
+      'speedtest',
+      'lab',
+      'uci',
+      'macvlan',
+    ]) {
       expect(c.out.join('')).toContain(`  ${name}`);
     }
   });
