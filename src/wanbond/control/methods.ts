@@ -42,11 +42,19 @@ export function controlMethods(provider: ControlProvider, opts: ControlOptions =
     policies: { params: {}, call: async () => ({ policies: await provider.policies() }) },
     reload: { params: {}, call: async () => ({ ...(await provider.reload()) }) },
     speedtest: {
+      // `seconds` (wanbond speedtest --seconds) is read but not declared: LuCI never sends it, and its signature
+      // check wants exactly what it sends.
       params: { link: 'STRING' },
       call: async (args) => {
         if (!provider.speedtest) throw new ControlError('NOT_SUPPORTED', 'this daemon does not run speed tests');
         const link = optionalString(args, 'link');
-        return { ...(await provider.speedtest(link !== undefined ? { link } : {})) };
+        const seconds = Number.isInteger(args.seconds) ? (args.seconds as number) : undefined;
+        return {
+          ...(await provider.speedtest({
+            ...(link !== undefined ? { link } : {}),
+            ...(seconds !== undefined ? { seconds } : {}),
+          })),
+        };
       },
     },
     speedtest_result: {

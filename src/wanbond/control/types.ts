@@ -110,7 +110,7 @@ export interface ControlProvider {
   /** Re-reads the config; a rejected config keeps the running one (`ok: false` with the reason). */
   reload(): Promise<{ ok: boolean; error?: string }>;
   /** Starts a speed test (all links when `link` is absent); throw ControlError NOT_FOUND for an unknown link. */
-  speedtest?(args: { link?: string }): MaybePromise<{ job: string }>;
+  speedtest?(args: { link?: string; seconds?: number }): MaybePromise<{ job: string }>;
   /** A job's state and results; the newest job when `job` is absent; NOT_FOUND for an unknown job. */
   speedtestResult?(job?: string): MaybePromise<SpeedtestResultReply>;
   /** Strings that must never appear in a reply (private keys): replaced by "[redacted]" as a last line of defence. */

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { LinkConfig, RouterConfig } from '../config/types.js';
 import type { Mode, PathId, SessionStats } from '../engine/api.js';
-import { decodeKey } from '../engine/keys.js';
+import { type Classifier, compileClassifier } from '../engine/classify.js';
+import { decodeKey, publicKeyOf } from '../engine/keys.js';
 import { type Cidr, parseCidr } from './addr.js';
 import type { RouterConfigLoader } from './config-source.js';
 import { EngineDriver } from './driver.js';
@@ -10,6 +12,7 @@ import { mssClampChain } from './mss-clamp.js';
 import { DEFAULT_PATH_MTU, deviceMtu, tunnelMtu } from './mtu.js';
 import { deleteTable, replaceTable } from './nft.js';
 import { addressForFamily, type ResolvedServer, resolveServer } from './resolve.js';
+import { type PolicyRouterPort, policyConfigOf, policyLinksOf } from './router-policy.js';
 import { FIGURES_EVERY, STATE_LOG_MS, StateLog } from './state-log.js';
 import { type TunOpener, type TunPort, writeToTun } from './tun-port.js';
 import { configureTun } from './tun-setup.js';
@@ -19,6 +22,8 @@ import { LinkSocket } from './udp-link.js';
 const MAINTENANCE_MS = 5_000;
 /** A session not established this long after the last lookup triggers a new lookup (the VPS may have moved). */
 const RERESOLVE_AFTER_MS = 20_000;
+/** How often the session state is looked at for policy routing's tunnel table. */
+const SESSION_WATCH_MS = 500;
 
 export interface RouterDeps {
   loadConfig: RouterConfigLoader;
@@ -26,7 +31,13 @@ export interface RouterDeps {
   openTun: TunOpener;
   log: Logger;
   /** OpenWrt: a link's netifd `interface` to device + source address (openwrt/); elsewhere config gives both. */
-  resolveLink?: (link: LinkConfig) => Promise<{ device?: string; source?: string }>;
+  resolveLink?: (link: LinkConfig) => Promise<{ device?: string; source?: string; gateway?: string; up?: boolean }>;
+  /** Policy routing (OpenWrt): synced on start, reload, link and server address changes; absent = off. */
+  policy?: { router: PolicyRouterPort; lanDevices?: string[] };
+  /** A fault the daemon cannot carry on after (the TUN device vanished): the caller stops it and exits non-zero. */
+  onFatal?: (err: Error) => void;
+  /** Whether a device has carrier (tests); default: /sys/class/net/<dev>/operstate. */
+  carrier?: (device: string) => Promise<boolean>;
   clock?: () => number;
 }
 
@@ -75,6 +86,10 @@ interface Link {
   error: string | undefined;
   /** netifd said the interface is down: no re-bind attempts until it says otherwise. */
   held: boolean;
+  /** The WAN's gateway as netifd reported it (policy routing); otherwise the main table's is looked up. */
+  gateway: string | undefined;
+  /** Without netifd: the link's device reports no carrier (operstate down), so the path is down until it does. */
+  carrierDown: boolean;
 }
 
 /**
@@ -84,6 +99,10 @@ interface Link {
  */
 export class RouterDaemon {
   private config!: RouterConfig;
+  /** Read by the engine's classify hook on every packet, so a reload swaps the rules in place. */
+  private classifier!: Classifier;
+  private tunnelUp = false;
+  private sessionTimer: NodeJS.Timeout | undefined;
   private engine!: ControllableClientEngine;
   private driver!: EngineDriver;
   private tun: TunPort | undefined;
@@ -130,8 +149,9 @@ export class RouterDaemon {
   }
 
   private async init(): Promise<void> {
-    const config = await this.loadChecked();
+    const { config, classifier } = await this.loadChecked();
     this.config = config;
+    this.classifier = classifier;
     const keys = this.keysOf(config);
     this.addresses = tunnelAddresses(config);
     const enabled = config.links.filter((l) => l.enabled);
@@ -143,6 +163,7 @@ export class RouterDaemon {
       paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
       mode: config.mode,
       now: this.clock(),
+      classify: (p) => this.classifier.classify(p),
     });
     this.driver = new EngineDriver(
       this.engine,
@@ -156,7 +177,7 @@ export class RouterDaemon {
 
     this.tun = this.deps.openTun(config.tunName);
     this.log.info(`tun ${this.tun.name} opened`);
-    this.tun.onError?.((err) => this.log.error(`tun ${config.tunName}: ${err.message}`));
+    this.tun.onError?.((err) => this.tunReadError(err));
     await this.applyTun();
     this.tun.onPackets((packets) =>
       this.driver.event((now) => {
@@ -174,20 +195,136 @@ export class RouterDaemon {
       this.stateLog.session(stats);
       if (++ticks % FIGURES_EVERY === 0) this.stateLog.figures(stats);
     }, STATE_LOG_MS);
+    let carrierBusy = false;
+    this.sessionTimer = setInterval(() => {
+      this.watchSession();
+      if (carrierBusy) return;
+      carrierBusy = true;
+      this.watchCarrier()
+        .catch((err: unknown) => this.log.error(`carrier watch: ${errText(err)}`))
+        .finally(() => {
+          carrierBusy = false;
+        });
+    }, SESSION_WATCH_MS);
     this.running = true;
+    await this.syncPolicy();
     this.log.info(
       `router up: server ${config.server}:${config.port}, ${this.links.size} link(s), mode ${config.mode}, mtu ${this.mtu}`,
     );
   }
 
-  private async loadChecked(): Promise<RouterConfig> {
+  /** A config that fails any check (keys, addresses, rules: ClassifierError) is rejected whole. */
+  private async loadChecked(): Promise<{ config: RouterConfig; classifier: Classifier }> {
     const { config, warnings } = await this.deps.loadConfig(this.configFile);
     for (const w of warnings) this.log.warn(`config: ${w}`);
     if (!config.enabled) throw new DisabledError(`${config.file}: wanbond is disabled (option enabled '0')`);
     this.keysOf(config);
     tunnelAddresses(config);
     if (!config.links.some((l) => l.enabled)) throw new Error(`${config.file}: no enabled link`);
-    return config;
+    const classifier = compileClassifier({ rules: config.rules, policies: config.policies, mode: config.mode });
+    return { config, classifier };
+  }
+
+  /** The TUN device failed under us (deleted, addon error): nothing more can be forwarded, so stop and respawn. */
+  private tunReadError(err: Error): void {
+    this.log.error(`tun ${this.config.tunName}: ${err.message}`);
+    if (this.stopping) return;
+    this.deps.onFatal?.(err);
+  }
+
+  /**
+   * Hosts without netifd (Debian, the lab): a link on a device whose carrier goes away is taken down at once
+   * instead of waiting on the engine's probes, and comes back when the device does. Links netifd follows are
+   * left to it.
+   */
+  private async watchCarrier(): Promise<void> {
+    for (const link of this.links.values()) {
+      if (link.device === undefined || (link.config.interface !== undefined && this.deps.resolveLink)) continue;
+      const down = this.deps.carrier ? !(await this.deps.carrier(link.device)) : !carrierUp(link.device);
+      if (down === link.carrierDown || this.stopping) continue;
+      link.carrierDown = down;
+      if (down) {
+        this.closeLink(link);
+        link.error = `device ${link.device} is down`;
+        this.log.info(`link ${link.name}: ${link.error}`);
+        this.driver.event((now) => this.engine.onPathChange(link.pathId, 'down', now));
+      } else {
+        this.log.info(`link ${link.name}: device ${link.device} is up again`);
+        link.error = undefined;
+        await this.openLink(link);
+      }
+      await this.syncPolicy();
+    }
+  }
+
+  /** Flips the policy routing's tunnel table when the session comes up or goes away. */
+  private watchSession(): void {
+    const up = this.engine.stats().state === 'established';
+    if (up === this.tunnelUp) return;
+    this.tunnelUp = up;
+    this.deps.policy?.router.setTunnelUp(up).catch((err: unknown) => this.log.error(`policy routing: ${errText(err)}`));
+  }
+
+  /** Plans and applies policy routing for the links as they are now; an error is logged, the tunnel goes on. */
+  private async syncPolicy(): Promise<void> {
+    const policy = this.deps.policy;
+    if (!policy || !this.running || this.stopping) return;
+    try {
+      await policy.router.sync(
+        policyConfigOf(this.config),
+        policyLinksOf(this.config.links, (name) => {
+          const l = this.links.get(name);
+          if (!l) return undefined;
+          const up = l.socket !== undefined && !l.held && !l.carrierDown;
+          return { device: l.device, source: l.source, gateway: l.gateway, up };
+        }),
+        {
+          tunDevice: this.tun?.name ?? this.config.tunName,
+          serverAddresses: this.server?.addresses.map((a) => a.address) ?? [],
+          ...(policy.lanDevices ? { lanDevices: policy.lanDevices } : {}),
+          ipv6: this.config.address6 !== undefined,
+        },
+      );
+    } catch (err) {
+      this.log.error(`policy routing: ${errText(err)}`);
+    }
+  }
+
+  /** Key material the control API must never reply with (its redaction's list). */
+  secrets(): string[] {
+    return [this.config.privateKey];
+  }
+
+  publicKey(): string | undefined {
+    try {
+      return publicKeyOf(this.config.privateKey);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The running config's tunnel addresses and port (the speed test's target is derived from them). */
+  tunnelAddressText(): string | undefined {
+    return this.config.address;
+  }
+
+  get port(): number {
+    return this.config.port;
+  }
+
+  /** The links of the running config (netifd's watch reads it on every change). */
+  linkConfigs(): LinkConfig[] {
+    return this.config.links;
+  }
+
+  /** The running config's policies (control API `policies`). */
+  policyConfigs(): RouterConfig['policies'] {
+    return this.config.policies;
+  }
+
+  /** The server's resolved addresses (the speed test's target is the server's tunnel address, not these). */
+  serverAddresses(): string[] {
+    return this.server?.addresses.map((a) => a.address) ?? [];
   }
 
   private keysOf(config: RouterConfig): { privateKey: Uint8Array; serverKey: Uint8Array } {
@@ -208,6 +345,8 @@ export class RouterDaemon {
       socket: undefined,
       error: undefined,
       held: false,
+      gateway: undefined,
+      carrierDown: false,
     };
     this.links.set(lc.name, link);
     this.byPath.set(link.pathId, link);
@@ -216,13 +355,24 @@ export class RouterDaemon {
 
   private async resolveLinkSource(link: Link): Promise<void> {
     if (link.config.interface !== undefined && this.deps.resolveLink && (!link.config.source || !link.config.device)) {
+      link.held = false;
+      link.error = undefined;
       try {
         const found = await this.deps.resolveLink(link.config);
         link.device = link.config.device ?? found.device;
         link.source = link.config.source ?? found.source;
+        link.gateway = found.gateway;
+        // netifd says the WAN is down: no socket until its ifup (setLinkAddress) says where it is.
+        if (found.up === false) {
+          link.held = true;
+          link.error = `interface ${link.config.interface} is down`;
+        }
       } catch (err) {
+        link.held = true;
         link.error = `interface ${link.config.interface}: ${errText(err)}`;
+        this.log.warn(`link ${link.name}: ${link.error}; waiting for netifd`);
       }
+      return;
     }
     if (link.source === undefined) {
       this.log.warn(`link ${link.name}: no source address, the kernel's routing picks its WAN`);
@@ -237,6 +387,8 @@ export class RouterDaemon {
       const after = server.addresses.map((a) => a.address).join(',');
       this.server = server;
       if (before !== after && after !== server.host) this.log.info(`server ${server.host} is ${after}`);
+      // Policy routing keeps the server's addresses out of the tunnel: they must follow a new lookup.
+      if (before !== after) await this.syncPolicy();
     } catch (err) {
       this.log.warn(`cannot resolve server '${this.config.server}': ${errText(err)}; retrying`);
     }
@@ -248,7 +400,7 @@ export class RouterDaemon {
   }
 
   private async openLink(link: Link): Promise<void> {
-    if (link.socket?.isOpen) return;
+    if (link.socket?.isOpen || link.carrierDown || link.held) return;
     const family = this.familyOf(link);
     if (family === undefined) return;
     link.family = family;
@@ -331,7 +483,7 @@ export class RouterDaemon {
     const established = this.engine.stats().state === 'established';
     if (!this.server || (!established && this.clock() - this.resolvedAt > RERESOLVE_AFTER_MS)) await this.resolve();
     for (const link of this.links.values()) {
-      if (!link.socket && !link.held) await this.openLink(link);
+      if (!link.socket && !link.held && !link.carrierDown) await this.openLink(link);
     }
   }
 
@@ -342,7 +494,9 @@ export class RouterDaemon {
   async reload(): Promise<{ ok: boolean; error?: string }> {
     let next: RouterConfig;
     try {
-      next = await this.loadChecked();
+      const loaded = await this.loadChecked();
+      next = loaded.config;
+      this.classifier = loaded.classifier;
     } catch (err) {
       this.log.error(`reload rejected, keeping the running config: ${errText(err)}`);
       return { ok: false, error: errText(err) };
@@ -367,6 +521,7 @@ export class RouterDaemon {
     } catch (err) {
       this.log.error(`reload: ${errText(err)}`);
     }
+    await this.syncPolicy();
     this.driver.kick();
     this.log.info(`reloaded ${this.configFile}`);
     return { ok: true };
@@ -381,6 +536,7 @@ export class RouterDaemon {
       paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
       mode: config.mode,
       now: this.clock(),
+      classify: (p) => this.classifier.classify(p),
     });
     this.driver.setEngine(this.engine);
     this.log.warn('keys changed: starting a new session');
@@ -428,28 +584,41 @@ export class RouterDaemon {
    * address, or went down (`undefined`). The socket is re-bound to the new source and the engine told, so the
    * path keeps its identity in the session; a config's explicit device/source still wins.
    */
-  async setLinkAddress(name: string, found: { device?: string; source?: string } | undefined): Promise<void> {
+  async setLinkAddress(
+    name: string,
+    found: { device?: string; source?: string; gateway?: string } | undefined,
+  ): Promise<void> {
     const link = this.links.get(name);
     if (!link || this.stopping) return;
     if (found === undefined) {
+      const wasHeld = link.held;
       link.held = true;
-      if (!link.socket) return;
-      this.closeLink(link);
-      link.error = 'interface down';
-      this.log.info(`link ${name}: interface down`);
-      this.driver.event((now) => this.engine.onPathChange(link.pathId, 'down', now));
+      if (link.socket) {
+        this.closeLink(link);
+        link.error = 'interface down';
+        this.log.info(`link ${name}: interface down`);
+        this.driver.event((now) => this.engine.onPathChange(link.pathId, 'down', now));
+      }
+      if (!wasHeld) await this.syncPolicy();
       return;
     }
+    const wasHeld = link.held;
     link.held = false;
     const device = link.config.device ?? found.device;
     const source = link.config.source ?? found.source;
-    if (link.socket && device === link.device && source === link.source) return;
+    const gatewayChanged = found.gateway !== link.gateway;
+    link.gateway = found.gateway;
+    if (link.socket && device === link.device && source === link.source) {
+      if (gatewayChanged || wasHeld) await this.syncPolicy();
+      return;
+    }
     const hadSocket = link.socket !== undefined;
     this.closeLink(link);
     link.device = device;
     link.source = source;
     await this.openLink(link);
     if (hadSocket && link.socket) this.driver.event((now) => this.engine.onPathChange(link.pathId, 'address', now));
+    await this.syncPolicy();
   }
 
   /** Status for the control API (`wanbond status`, ubus): engine figures plus what the daemon bound. */
@@ -489,6 +658,10 @@ export class RouterDaemon {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.maintenance) clearInterval(this.maintenance);
+    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    if (this.deps.policy) {
+      await this.deps.policy.router.stop().catch((err: unknown) => this.log.error(`policy routing: ${errText(err)}`));
+    }
     if (this.stateTimer) clearInterval(this.stateTimer);
     this.driver?.stop();
     for (const link of this.links.values()) this.closeLink(link);
@@ -504,6 +677,17 @@ export class RouterDaemon {
     }
     if (this.running) this.log.info('router stopped');
     this.running = false;
+  }
+}
+
+/** operstate 'unknown' (TUN, some PPP and modem drivers) counts as up: only an explicit no-carrier is down. */
+function carrierUp(device: string): boolean {
+  try {
+    const state = readFileSync(`/sys/class/net/${device}/operstate`, 'utf8').trim();
+    return state !== 'down' && state !== 'lowerlayerdown' && state !== 'notpresent';
+  } catch {
+    // No such device (yet): binding tells the rest.
+    return true;
   }
 }
 

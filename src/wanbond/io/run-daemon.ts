@@ -19,10 +19,11 @@ export interface DaemonHooks<D> {
  * before start() begins, and signals are handled one at a time behind it, so a SIGTERM that arrives while the
  * daemon is still setting up waits for the set-up and then removes it, instead of killing the process half-way
  * with its TUN and nft table left behind. Resolves with the exit code: 0 after a clean stop, or what
- * `onStartError` says when start() fails.
+ * `onStartError` says when start() fails, or 1 after `fail` (given to start: a fault the daemon cannot survive,
+ * such as its TUN device vanishing) stopped it cleanly, so procd/systemd respawn it.
  */
 export function runDaemon<D extends Daemon>(
-  start: () => Promise<D>,
+  start: (fail: (err: Error) => void) => Promise<D>,
   log: Logger,
   onStartError: (err: unknown) => number,
   hooks: DaemonHooks<D> = {},
@@ -35,7 +36,22 @@ export function runDaemon<D extends Daemon>(
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
     };
-    let chain: Promise<unknown> = start().then(
+    const fail = (err: Error) => {
+      if (stopping) return;
+      stopping = true;
+      log.error(`fatal: ${err.message}; stopping`);
+      queue(async (d) => {
+        try {
+          await hooks.stopping?.(d);
+        } catch (e) {
+          log.error(errText(e));
+        }
+        await d.stop();
+        cleanup();
+        resolve(1);
+      });
+    };
+    let chain: Promise<unknown> = start(fail).then(
       async (d) => {
         daemon = d;
         await hooks.started?.(d);

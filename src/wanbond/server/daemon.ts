@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../config/types.js';
 import type { ServerStats } from '../engine/api.js';
-import { decodeKey } from '../engine/keys.js';
+import { decodeKey, publicKeyOf } from '../engine/keys.js';
 import { type Cidr, formatCidr, formatEndpoint, parseCidr } from '../io/addr.js';
 import type { ServerConfigLoader } from '../io/config-source.js';
 import { EngineDriver } from '../io/driver.js';
@@ -13,6 +13,7 @@ import { FIGURES_EVERY, STATE_LOG_MS, StateLog } from '../io/state-log.js';
 import { type TunOpener, type TunPort, writeToTun } from '../io/tun-port.js';
 import { configureTun } from '../io/tun-setup.js';
 import { ServerSocket } from '../io/udp-server.js';
+import { SpeedtestResponder } from '../speedtest/responder.js';
 import { ForwardingSwitch } from './forwarding.js';
 import { serverRuleset } from './nft-rules.js';
 import { engineClients, routedPrefixes } from './registry.js';
@@ -22,6 +23,10 @@ export interface ServerDeps {
   engines: EngineFactories;
   openTun: TunOpener;
   log: Logger;
+  /** A fault the daemon cannot carry on after (the TUN device vanished): the caller stops it and exits non-zero. */
+  onFatal?: (err: Error) => void;
+  /** The speed test responder on the tunnel address (default on). */
+  speedtest?: boolean;
   clock?: () => number;
 }
 
@@ -62,6 +67,8 @@ export class ServerDaemon {
   /** start() completed: stop() then reports a stop, not the clean-up of a failed start. */
   private running = false;
   private tunErrors = 0;
+  private responder: SpeedtestResponder | undefined;
+  private stopping = false;
 
   private constructor(
     readonly configFile: string,
@@ -100,13 +107,17 @@ export class ServerDaemon {
     await this.openSocket(config);
     this.tun = this.deps.openTun(config.tunName);
     this.log.info(`tun ${this.tun.name} opened`);
-    this.tun.onError?.((err) => this.log.error(`tun ${config.tunName}: ${err.message}`));
+    this.tun.onError?.((err) => {
+      this.log.error(`tun ${this.config.tunName}: ${err.message}`);
+      if (!this.stopping) this.deps.onFatal?.(err);
+    });
     this.tun.onPackets((packets) =>
       this.driver.event((now) => {
         for (const p of packets) this.engine.onTunPacket(p, now);
       }),
     );
     await this.applySystem(config);
+    await this.syncResponder();
     this.driver.kick();
     let ticks = 0;
     this.stateTimer = setInterval(() => {
@@ -237,6 +248,7 @@ export class ServerDaemon {
     } catch (err) {
       this.log.error(`reload: ${errText(err)}`);
     }
+    await this.syncResponder();
     this.driver.kick();
     this.log.info(`reloaded ${this.configFile}: ${next.clients.length} client(s)`);
     return { ok: true };
@@ -258,7 +270,42 @@ export class ServerDaemon {
     };
   }
 
+  /**
+   * The speed test responder (speedtest/) listens on the tunnel's IPv4 address, TCP, on the tunnel's port number:
+   * only routers with a session reach it. A bind failure costs the speed test, not the tunnel.
+   */
+  private async syncResponder(): Promise<void> {
+    if (this.deps.speedtest === false) return;
+    const host = serverAddresses(this.config).find((a) => a.family === 4)?.address;
+    const port = this.socket?.boundPort ?? this.config.port;
+    if (this.responder && this.responder.host === host && this.responder.port === port) return;
+    await this.responder?.close();
+    this.responder = undefined;
+    if (host === undefined) return;
+    try {
+      this.responder = await SpeedtestResponder.listen(host, port);
+      this.log.info(`speed test responder on ${host} tcp ${port}`);
+    } catch (err) {
+      this.log.warn(`speed test responder: cannot listen on ${host} tcp ${port}: ${errText(err)}`);
+    }
+  }
+
+  secrets(): string[] {
+    return this.config ? [this.config.privateKey] : [];
+  }
+
+  publicKey(): string | undefined {
+    try {
+      return publicKeyOf(this.config.privateKey);
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.responder?.close();
+    this.responder = undefined;
     if (this.stateTimer) clearInterval(this.stateTimer);
     this.driver?.stop();
     this.socket?.close();

@@ -59,6 +59,19 @@ export interface ConfigOptions {
   links?: number;
   /** Run harness.ts (the daemons in-process, with stdin commands) instead of the bundle. */
   harness?: boolean;
+  /** More arguments for `wanbond router` (e.g. --policy-routing on, --ubus-socket PATH). */
+  routerArgs?: string[] | ((topo: Topology) => string[]);
+  /** Add `default dev <tun>` in the router's main table (what policy routing does otherwise); default true. */
+  defaultRoute?: boolean;
+  /** Links name a netifd interface (`option interface 'wanN'`) instead of device and source. */
+  netifd?: boolean;
+  /** Runs once the topology exists, before the router starts (e.g. a stand-in netifd describing its WANs). */
+  beforeRouter?: (topo: Topology) => Promise<void>;
+}
+
+/** Each daemon gets its own control socket in the run's dir: parallel runs never share /var/run/wanbond.sock. */
+export function controlSocketOf(dir: string, role: 'router' | 'server'): string {
+  return join(dir, `${role}.sock`);
 }
 
 /** harness.ts bundled next to a private copy of the addon, the way the real bundle finds it. */
@@ -102,7 +115,11 @@ ${forwards}`;
 export function routerConfig(t: Topology, keys: Keys, o: ConfigOptions = {}): string {
   const links = t.wans
     .slice(0, o.links ?? t.wans.length)
-    .map((w, i) => `config link 'wan${i}'\n\toption device '${w.routerDev}'\n\toption source '${w.source}'\n`)
+    .map((w, i) =>
+      o.netifd
+        ? `config link 'wan${i}'\n\toption interface 'wan${i}'\n`
+        : `config link 'wan${i}'\n\toption device '${w.routerDev}'\n\toption source '${w.source}'\n`,
+    )
     .join('\n');
   return `config wanbond 'main'
 \toption enabled '1'
@@ -126,6 +143,8 @@ export class TunnelFixture {
   router!: NsProcess;
   readonly serverFile: string;
   readonly routerFile: string;
+  private harness = false;
+  private routerArgs: string[] = [];
 
   private constructor(
     readonly topo: Topology,
@@ -146,6 +165,8 @@ export class TunnelFixture {
     try {
       const bundle = o.harness ? await harnessBundle(dir) : privateBundle(dir);
       f = new TunnelFixture(await buildTopology(), dir, bundle);
+      f.harness = o.harness === true;
+      f.routerArgs = typeof o.routerArgs === 'function' ? o.routerArgs(f.topo) : (o.routerArgs ?? []);
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -155,10 +176,11 @@ export class TunnelFixture {
       writeFileSync(f.routerFile, routerConfig(f.topo, f.keys, o));
       f.server = f.spawn(f.topo.ns.vps, 'server', f.serverFile);
       await f.server.waitFor(/server up/);
+      await o.beforeRouter?.(f.topo);
       f.router = f.spawn(f.topo.ns.router, 'router', f.routerFile);
       await f.router.waitFor(/router up/);
       // What OpenWrt's policy rules do for LAN traffic: everything not for a WAN itself goes into the tunnel.
-      await inNs(f.topo.ns.router, 'ip', ['route', 'add', 'default', 'dev', f.tun]);
+      if (o.defaultRoute !== false) await inNs(f.topo.ns.router, 'ip', ['route', 'add', 'default', 'dev', f.tun]);
       await f.waitForTunnel();
     } catch (err) {
       await f.dispose();
@@ -168,7 +190,9 @@ export class TunnelFixture {
   }
 
   spawn(ns: string, role: 'router' | 'server', file: string): NsProcess {
-    const p = startDaemon(this.bundle, ns, role, file);
+    const extra = this.harness ? [] : ['--control-socket', controlSocketOf(this.dir, role)];
+    if (role === 'router') extra.push(...this.routerArgs);
+    const p = startDaemon(this.bundle, ns, role, file, extra);
     this.procs.push(p);
     return p;
   }

@@ -78,6 +78,12 @@ export class NsProcess {
   }
 }
 
-export function startDaemon(bundle: string, ns: string, role: 'router' | 'server', config: string): NsProcess {
-  return new NsProcess(ns, process.execPath, [bundle, role, '-c', config], { stdin: true });
+export function startDaemon(
+  bundle: string,
+  ns: string,
+  role: 'router' | 'server',
+  config: string,
+  extra: string[] = [],
+): NsProcess {
+  return new NsProcess(ns, process.execPath, [bundle, role, '-c', config, ...extra], { stdin: true });
 }

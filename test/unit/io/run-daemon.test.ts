@@ -13,6 +13,7 @@ const say = (t) => process.stdout.write(t + '\\n');
 const log = { debug: say, info: say, warn: say, error: say };
 const startMs = Number(process.argv[2]);
 const fail = process.argv[3] === 'fail';
+const fatal = process.argv[3] === 'fatal';
 // A real daemon's sockets keep the process alive; this one has a timer for that.
 const alive = setInterval(() => {}, 1000);
 const daemon = {
@@ -21,7 +22,13 @@ const daemon = {
 };
 say('ready');
 runDaemon(
-  async () => { await new Promise((r) => setTimeout(r, startMs)); if (fail) throw new Error('no'); say('started'); return daemon; },
+  async (die) => {
+    await new Promise((r) => setTimeout(r, startMs));
+    if (fail) throw new Error('no');
+    say('started');
+    if (fatal) setTimeout(() => { die(new Error('tun gone')); die(new Error('again')); }, 50);
+    return daemon;
+  },
   log,
   (err) => { clearInterval(alive); say('start failed: ' + err.message); return 3; },
   { started: () => say('hook started'), stopping: () => say('hook stopping') },
@@ -56,6 +63,19 @@ async function until(lines: string[], line: string): Promise<void> {
 }
 
 describe('daemon signal handling', () => {
+  it('a fatal fault after start stops the daemon cleanly and exits 1 (procd/systemd respawn it)', async () => {
+    const p = run(0, 'fatal');
+    expect(await p.done).toBe(1);
+    expect(p.lines.slice(-5)).toEqual([
+      'hook started',
+      'fatal: tun gone; stopping',
+      'hook stopping',
+      'stopped',
+      'exit 1',
+    ]);
+    expect(p.lines.filter((l) => l.startsWith('fatal:'))).toHaveLength(1);
+  });
+
   it('reloads on SIGHUP and stops cleanly on SIGTERM, exit 0', async () => {
     const p = run(0);
     await until(p.lines, 'hook started');
