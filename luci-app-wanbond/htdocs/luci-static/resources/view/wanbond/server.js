@@ -73,6 +73,20 @@ function pairingDialog(map) {
 							dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not read the pairing line:') + ' ' + why]));
 							return;
 						}
+						/* A line that carries the router's private key is written by the daemon itself: the key never
+						 * travels back to the browser, so it cannot be staged here. */
+						if (reply.has_private_key)
+							return api.join(line, true).then((applied) => {
+								if (!api.ok(applied)) {
+									dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not apply the pairing line:') + ' ' + String(applied && applied.message || applied)]));
+									return;
+								}
+								uci.unload('wanbond');
+								return uci.load('wanbond').then(() => map.load()).then(() => map.reset()).then(() => {
+									ui.hideModal();
+									ui.addNotification(null, E('p', [_('Paired: the settings and the key from the line were saved and the daemon reloaded.')]), 'info');
+								});
+							});
 						return applyPairing(map, reply).then(() => {
 							ui.hideModal();
 							ui.addNotification(null, E('p', [_('Pairing settings staged. Press Save & Apply to connect to the server.')]), 'info');
