@@ -144,7 +144,10 @@ export class Daemons {
     const start = (ns: string, what: string, file: string) => {
       const log = openSync(join(dir, `${what}.log`), 'w');
       // `ip netns exec` execs the command, so the pid we get is the daemon's own.
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, script, what, '-c', file], {
+      // Each daemon gets its own control socket: the lab shares the host's /var/run across namespaces.
+      const control = join(dir, `${what}.sock`);
+      const args = ['netns', 'exec', ns, process.execPath, script, what, '-c', file, '--control-socket', control];
+      const child = spawn('ip', args, {
         stdio: ['ignore', log, log],
       });
       closeSync(log);
