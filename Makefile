@@ -15,7 +15,7 @@ check: build
 	npm run check
 
 test: setup build
-	npx vitest run
+	node scripts/test.mjs
 
 lab: setup build
 	node dist/wanbond.js lab demo
