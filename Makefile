@@ -1,5 +1,5 @@
 # wanbond: `make` builds dist/wanbond.js and the addon; see README.md for the rest.
-.PHONY: all build setup test check lab bench ipk deb feed clean
+.PHONY: all build setup test check lab bench fuzz soak ipk deb feed clean
 
 all: build
 
@@ -22,6 +22,13 @@ lab: setup build
 
 bench: setup build
 	node bench/run.mjs
+
+# Longer property runs than CI's, and hours of the lab with cellular traces and cuts (not in CI).
+fuzz: build
+	node scripts/fuzz.mjs --scale 50 --rounds 4
+
+soak: setup build
+	node scripts/soak.mjs --hours 2
 
 ipk: build
 	node scripts/ipk.mjs

@@ -104,8 +104,14 @@ export function writeBlobmsgList(w: BlobWriter, nodes: BlobmsgNode[]): void {
 
 const FIXED_SIZE: Partial<Record<BlobmsgTypeName, number>> = { INT8: 1, INT16: 2, INT32: 4, INT64: 8 };
 
-/** Decodes one blobmsg attribute (header already split off by `iterAttrs`). */
-export function decodeBlobmsgAttr(id: number, extended: boolean, payload: Uint8Array): BlobmsgNode {
+/**
+ * Deepest table/array nesting the decoder follows. Real ubus payloads nest a handful of levels; without a bound a
+ * 1 MiB message of empty tables (8 bytes a level) would overflow the stack with a RangeError instead of a BlobError.
+ */
+export const BLOBMSG_MAX_DEPTH = 64;
+
+/** Decodes one blobmsg attribute (header already split off by `iterAttrs`); `depth` counts enclosing containers. */
+export function decodeBlobmsgAttr(id: number, extended: boolean, payload: Uint8Array, depth = 0): BlobmsgNode {
   if (!extended) throw new BlobError(`blob attribute id ${id} is not a blobmsg (EXTENDED bit clear)`);
   const type = blobmsgTypeName(id);
   if (type === undefined) throw new BlobError(`unknown blobmsg type ${id}`);
@@ -125,7 +131,8 @@ export function decodeBlobmsgAttr(id: number, extended: boolean, payload: Uint8A
   switch (type) {
     case 'TABLE':
     case 'ARRAY':
-      return { ...named, type, value: decodeBlobmsgList(data) };
+      if (depth >= BLOBMSG_MAX_DEPTH) throw new BlobError(`blobmsg nested deeper than ${BLOBMSG_MAX_DEPTH} levels`);
+      return { ...named, type, value: decodeBlobmsgList(data, depth + 1) };
     case 'STRING':
       return { ...named, type, value: decodeCString(data) };
     case 'INT8':
@@ -145,8 +152,8 @@ export function decodeBlobmsgAttr(id: number, extended: boolean, payload: Uint8A
 }
 
 /** Decodes a packed list of blobmsgs (a table/array body, or a ubus DATA/SIGNATURE payload). */
-export function decodeBlobmsgList(buf: Uint8Array): BlobmsgNode[] {
+export function decodeBlobmsgList(buf: Uint8Array, depth = 0): BlobmsgNode[] {
   const out: BlobmsgNode[] = [];
-  for (const a of iterAttrs(buf)) out.push(decodeBlobmsgAttr(a.id, a.extended, a.payload));
+  for (const a of iterAttrs(buf)) out.push(decodeBlobmsgAttr(a.id, a.extended, a.payload, depth));
   return out;
 }

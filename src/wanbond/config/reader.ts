@@ -9,6 +9,8 @@ export interface ReadContext {
   warnings: string[];
   /** Reads a key_file; absent when the caller wants parsing to stay pure. */
   readFile: ((path: string) => string) | undefined;
+  /** Permission bits of a file (for the warning about secrets others can read); absent when not checked. */
+  modeOf?: ((path: string) => number | undefined) | undefined;
 }
 
 /** Shows a value in a message, shortened, with control characters escaped. */
@@ -124,6 +126,7 @@ export class SectionReader {
       throw this.error('key_file', 'set private_key or key_file, not both');
     if (inline !== undefined) {
       this.checkKey('private_key', inline, true);
+      this.warnIfShared('private_key', this.ctx.file);
       return inline;
     }
     if (file !== undefined) {
@@ -140,10 +143,22 @@ export class SectionReader {
       } catch {
         throw this.error('key_file', `${shown(file)} does not hold a base64 X25519 private key (32 bytes)`);
       }
+      this.warnIfShared('key_file', file);
       return key;
     }
     if (required) throw this.error('private_key', "missing: set private_key (see 'wanbond keygen') or key_file");
     return '';
+  }
+
+  /** A private key in a file that group or others may read or write is a leak waiting to happen: say so. */
+  private warnIfShared(option: string, file: string): void {
+    const mode = this.ctx.modeOf?.(file);
+    if (mode === undefined || (mode & 0o077) === 0) return;
+    const octal = (mode & 0o777).toString(8).padStart(4, '0');
+    this.warn(
+      option,
+      `${shown(file)} holds a private key and is accessible to group/others (mode ${octal}): chmod 600 it`,
+    );
   }
 
   /** Checks a base64 32-byte key; `secret` keeps the value out of the message. */

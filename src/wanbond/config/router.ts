@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { sectionsByType, type UciSection } from 'uci-parser';
 import type { Mode } from '../engine/api.js';
@@ -17,6 +17,17 @@ export const MTU_MAX = 9000;
 export interface ParseOptions {
   /** Reads a `key_file`; without it a config that uses key_file is rejected (parse* stays pure). */
   readFile?: (path: string) => string;
+  /** Permission bits of a file; with it, a private key readable by group/others is a warning. */
+  modeOf?: (path: string) => number | undefined;
+}
+
+/** The permission bits of a file, for `modeOf`; undefined when it cannot be read. */
+export function fileMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LoadedConfig<T> {
@@ -143,7 +154,7 @@ export function parseRouterConfig(
   options: ParseOptions = {},
 ): LoadedConfig<RouterConfig> {
   const pkg = parseConfigText(text, file);
-  const ctx: ReadContext = { file, pkg, warnings: [], readFile: options.readFile };
+  const ctx: ReadContext = { file, pkg, warnings: [], readFile: options.readFile, modeOf: options.modeOf };
   const mains = sectionsByType(pkg, 'wanbond');
   if (mains.length === 0)
     throw new ConfigError("no 'config wanbond' section (expected config wanbond 'main')", { file, pkg: pkg.name });
@@ -232,5 +243,5 @@ export function warnUnknownSections(ctx: ReadContext, known: string[]): void {
 /** Reads and parses a router config file; key_file paths are read from disk. */
 export async function loadRouterConfig(path: string): Promise<LoadedConfig<RouterConfig>> {
   const text = await readFile(path);
-  return parseRouterConfig(text, path, { readFile: (p) => readFileSync(p, 'utf8') });
+  return parseRouterConfig(text, path, { readFile: (p) => readFileSync(p, 'utf8'), modeOf: fileMode });
 }

@@ -8,6 +8,7 @@ import { type ReadContext, SectionReader, shown } from './reader.js';
 import {
   DEFAULT_PORT,
   DEFAULT_TUN,
+  fileMode,
   type LoadedConfig,
   MTU_MAX,
   MTU_MIN,
@@ -49,7 +50,7 @@ export function parseServerConfig(
   options: ParseOptions = {},
 ): LoadedConfig<ServerConfig> {
   const pkg = parseConfigText(text, file);
-  const ctx: ReadContext = { file, pkg, warnings: [], readFile: options.readFile };
+  const ctx: ReadContext = { file, pkg, warnings: [], readFile: options.readFile, modeOf: options.modeOf };
   const mains = sectionsByType(pkg, 'server');
   if (mains.length === 0)
     throw new ConfigError("no 'config server' section (expected config server 'main')", { file, pkg: pkg.name });
@@ -172,5 +173,5 @@ export function parseServerConfig(
 /** Reads and parses a server config file; key_file paths are read from disk. */
 export async function loadServerConfig(path: string): Promise<LoadedConfig<ServerConfig>> {
   const text = await readFile(path);
-  return parseServerConfig(text, path, { readFile: (p) => readFileSync(p, 'utf8') });
+  return parseServerConfig(text, path, { readFile: (p) => readFileSync(p, 'utf8'), modeOf: fileMode });
 }
