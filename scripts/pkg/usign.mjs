@@ -4,21 +4,16 @@
 //   signature   "Ed" | fingerprint[8] | sig[64]          (pure Ed25519 over the whole message)
 // Each file is "untrusted comment: ...\n" + base64 + "\n"; opkg looks keys up as /etc/opkg/keys/<fingerprint>.
 
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 
 /**
  * @typedef {{ fingerprint: Buffer, seed: Buffer, publicKey: Buffer }} UsignKey
  */
 
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 
 function privateKeyObject(seed) {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
-}
-
-function publicKeyObject(pub) {
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519, pub]), format: 'der', type: 'spki' });
 }
 
 function publicFromSeed(seed) {
@@ -89,12 +84,6 @@ export function publicKeyFile(key, comment = `public key ${fingerprintHex(key.fi
   return encodeFile(comment, Buffer.concat([Buffer.from('Ed'), key.fingerprint, key.publicKey]));
 }
 
-/** @returns {{ fingerprint: Buffer, publicKey: Buffer }} */
-export function parsePublicKeyFile(text) {
-  const b = decodeFile(text, 42, 'public key');
-  return { fingerprint: Buffer.from(b.subarray(2, 10)), publicKey: Buffer.from(b.subarray(10)) };
-}
-
 /**
  * The detached signature file (`usign -S -m FILE` writes FILE.sig) for a message.
  * @param {UsignKey} key
@@ -106,17 +95,4 @@ export function signatureFile(key, message) {
     `signed by key ${fingerprintHex(key.fingerprint)}`,
     Buffer.concat([Buffer.from('Ed'), key.fingerprint, sig]),
   );
-}
-
-/**
- * `usign -V`: the signature's fingerprint must name the key and the Ed25519 signature must hold.
- * @param {string} sigText
- * @param {string} pubText
- * @param {Buffer} message
- */
-export function verifySignature(sigText, pubText, message) {
-  const s = decodeFile(sigText, 74, 'signature');
-  const pub = parsePublicKeyFile(pubText);
-  if (!s.subarray(2, 10).equals(pub.fingerprint)) return false;
-  return verify(null, message, publicKeyObject(pub.publicKey), s.subarray(10));
 }

@@ -12,25 +12,6 @@ export interface CommandIO {
   readStdin: () => Promise<string>;
 }
 
-/** Exit code for commands whose issue has not landed yet: distinct from usage errors (1). */
-export const EXIT_NOT_IMPLEMENTED = 2;
-
-export function notImplemented(name: string, summary: string, usage: string): Command {
-  return {
-    name,
-    summary,
-    usage,
-    async run(args, io) {
-      if (wantsHelp(args)) {
-        io.stdout(`${usage}\n`);
-        return 0;
-      }
-      io.stderr(`wanbond ${name}: not implemented yet\n`);
-      return EXIT_NOT_IMPLEMENTED;
-    },
-  };
-}
-
 export function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }

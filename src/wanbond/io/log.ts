@@ -29,7 +29,6 @@ export function createLogger(tag: string, sink: LogSink, opts: { debug?: boolean
 }
 
 /** For code paths that must not print (unit tests, one-shot helpers). */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** An error's message without its stack: one log line. */
 export function errText(err: unknown): string {

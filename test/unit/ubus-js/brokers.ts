@@ -378,7 +378,6 @@ export async function startFakeUbusd(): Promise<Broker & { fake: FakeUbusd }> {
 // ---------------- real ubusd ----------------
 
 export const REAL_UBUSD = process.env.UBUSD;
-export const REAL_UBUS_CLI = process.env.UBUS_CLI;
 
 async function waitFor(path: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
