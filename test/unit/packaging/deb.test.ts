@@ -107,7 +107,14 @@ describe('make deb (scripts/deb.sh, debian/)', () => {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
     );
     expect(kv.get('Type')).toBe('simple');
-    expect(kv.get('ExecStart')).toBe('/usr/bin/wanbond server -c /etc/wanbond/server');
+    // The wanbond user cannot create /run/wanbond.sock (the default `wanbond status`/`pair` ask): the socket goes
+    // in the RuntimeDirectory, and root links the default path to it while the server runs.
+    expect(kv.get('ExecStart')).toBe(
+      '/usr/bin/wanbond server -c /etc/wanbond/server --control-socket /run/wanbond/wanbond.sock',
+    );
+    expect(kv.get('RuntimeDirectory')).toBe('wanbond');
+    expect(kv.get('ExecStartPost')).toBe('+/bin/ln -sfn wanbond/wanbond.sock /run/wanbond.sock');
+    expect(kv.get('ExecStopPost')).toContain('rm -f /run/wanbond.sock');
     expect(kv.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(kv.get('Restart')).toBe('on-failure');
     expect(kv.get('User')).toBe('wanbond');
