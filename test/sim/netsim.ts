@@ -31,6 +31,11 @@ export interface LinkSpec {
   loss?: number;
   /** Drop-tail queue limit in bytes (default: 50 ms at the link rate, at least 20 packets). */
   queueBytes?: number;
+  /**
+   * Piecewise capacity (cellular traces): Mbit/s per `stepMs` slot from t = 0, looping; 0 is an outage (packets
+   * wait in the queue). `rateMbit` is then only the mean the default queue limit is sized from.
+   */
+  schedule?: { stepMs: number; mbit: number[] };
 }
 
 /** One direction of one WAN: serialization at `rate`, a drop-tail queue, propagation delay, jitter, loss, outage. */
@@ -43,6 +48,10 @@ export class Link {
   private busyUntil = 0;
   private lastArrival = 0;
   private epoch = 0;
+  /** Scheduled links: departure time and size of each queued packet, to know the backlog in bytes. */
+  private readonly pending: Array<{ at: number; size: number }> = [];
+  private pendingHead = 0;
+  private backlog = 0;
 
   constructor(
     public spec: LinkSpec,
@@ -61,12 +70,17 @@ export class Link {
     }
     const bytesPerMs = (this.spec.rateMbit * 1000) / 8;
     const start = Math.max(now, this.busyUntil);
-    if ((start - now) * bytesPerMs + size > this.queueLimit()) {
+    const queued = this.spec.schedule ? this.backlogAt(now) : (start - now) * bytesPerMs;
+    if (queued + size > this.queueLimit()) {
       this.dropped++;
       this.overflows.push(now);
       return undefined;
     }
-    this.busyUntil = start + size / bytesPerMs;
+    if (this.spec.schedule) {
+      this.busyUntil = this.finishAt(this.spec.schedule, start, size);
+      this.pending.push({ at: this.busyUntil, size });
+      this.backlog += size;
+    } else this.busyUntil = start + size / bytesPerMs;
     if (this.spec.loss && this.rng.next() < this.spec.loss) {
       this.dropped++;
       return undefined;
@@ -77,11 +91,51 @@ export class Link {
     return arrival;
   }
 
+  private backlogAt(now: number): number {
+    while (this.pendingHead < this.pending.length && this.pending[this.pendingHead]!.at <= now) {
+      this.backlog -= this.pending[this.pendingHead++]!.size;
+    }
+    if (this.pendingHead > 4096) {
+      this.pending.splice(0, this.pendingHead);
+      this.pendingHead = 0;
+    }
+    return this.backlog;
+  }
+
+  /** When a packet of `size` bytes starting service at `start` has been serialized under the rate schedule. */
+  private finishAt(sched: { stepMs: number; mbit: number[] }, start: number, size: number): number {
+    let t = start;
+    let left = size;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const slot = Math.floor(t / sched.stepMs);
+      const rate = ((sched.mbit[slot % sched.mbit.length] ?? 0) * 1000) / 8;
+      const end = (slot + 1) * sched.stepMs;
+      if (rate > 0) {
+        if ((end - t) * rate >= left) return t + left / rate;
+        left -= (end - t) * rate;
+      }
+      t = end;
+    }
+    throw new Error('sim: rate schedule never serves the packet');
+  }
+
+  /** Capacity in Mbit/s averaged over [from, to] (ms): what a scheduled link could carry then. */
+  meanMbit(from: number, to: number): number {
+    const sched = this.spec.schedule;
+    if (!sched) return this.spec.rateMbit;
+    let sum = 0;
+    for (let t = from; t < to; t += 1) sum += sched.mbit[Math.floor(t / sched.stepMs) % sched.mbit.length] ?? 0;
+    return sum / (to - from);
+  }
+
   /** A cut loses what is in flight too, like pulling a cable. */
   setUp(up: boolean): void {
     if (!up) {
       this.epoch++;
       this.busyUntil = 0;
+      this.pending.length = 0;
+      this.pendingHead = 0;
+      this.backlog = 0;
     }
     this.up = up;
   }

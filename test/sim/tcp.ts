@@ -44,16 +44,20 @@ export class TcpFlow {
   private srtt: number | undefined;
   private rttvar = 0;
   private rto = 1000;
+  private roundMin = Number.POSITIVE_INFINITY;
+  private lastRoundMin = Number.POSITIVE_INFINITY;
+  private roundEnd = 0;
   private rtoAt = Number.POSITIVE_INFINITY;
   private checkAt = Number.POSITIVE_INFINITY;
   // receiver
   private expected = 0;
   private readonly ooo = new Set<number>();
-  private maxReceived = -1;
   private latestDeliveredSentAt = 0;
   private probePending = false;
   private wMax = 0;
   private epochAt = 0;
+  /** Window the current CUBIC epoch starts from: K = cbrt((wMax - it) / C), as Linux computes it. */
+  private epochCwnd = 0;
   private sinceAck = 0;
   /** In-order bytes delivered to the receiving application, with times. */
   readonly goodput: Array<{ t: number; bytes: number }> = [];
@@ -85,7 +89,10 @@ export class TcpFlow {
   }
 
   private pump(now: number): void {
-    while (this.nextSeq < this.una + Math.floor(this.cwnd)) this.transmit(this.nextSeq++, now);
+    // In recovery the window counts what is still in the network (RFC 6675's pipe): SACKed segments left it. A
+    // sender that stalled for a round trip after every loss would be harsher than Linux (SACK + PRR).
+    const sacked = this.recovery ? this.ooo.size : 0;
+    while (this.nextSeq - sacked < this.una + Math.floor(this.cwnd)) this.transmit(this.nextSeq++, now);
     if (this.una < this.nextSeq && this.rtoAt === Number.POSITIVE_INFINITY) this.rtoAt = now + this.rto;
     this.armCheck();
   }
@@ -119,6 +126,7 @@ export class TcpFlow {
     this.timeouts++;
     this.wMax = this.cwnd;
     this.epochAt = now;
+    this.epochCwnd = this.cwnd * CUBIC_BETA;
     this.ssthresh = Math.max(2, this.cwnd * CUBIC_BETA);
     this.cwnd = 1;
     this.recovery = true;
@@ -160,7 +168,6 @@ export class TcpFlow {
       this.ends.sendAck(packet(this.dst, this.src, DSACK, this.expected, ts, 40), now);
       return;
     }
-    if (seq > this.maxReceived) this.maxReceived = seq;
     // Ack every second in-order segment, at once on anything unusual (like a real receiver with delayed acks).
     if (inOrder && this.ooo.size === 0 && ++this.sinceAck < 2) {
       // Delayed ack: the odd segment is acked 10 ms later unless another one comes first.
@@ -187,6 +194,21 @@ export class TcpFlow {
       this.srtt = 0.875 * this.srtt + 0.125 * sample;
     }
     this.rto = Math.max(200, this.srtt + 4 * this.rttvar);
+    // HyStart (delay increase), on by default in Linux CUBIC: leave slow start when this round's minimum RTT
+    // exceeds the previous round's by an eighth (4..16 ms), before the doubling overflows a queue by a window.
+    if (sample < this.roundMin) this.roundMin = sample;
+    if (cum >= this.roundEnd) {
+      const last = this.lastRoundMin;
+      if (this.cwnd < this.ssthresh && this.cwnd >= 16 && this.roundMin > last + Math.min(16, Math.max(4, last / 8))) {
+        this.ssthresh = this.cwnd;
+        this.wMax = this.cwnd;
+        this.epochAt = now;
+        this.epochCwnd = this.cwnd;
+      }
+      this.lastRoundMin = this.roundMin;
+      this.roundMin = Number.POSITIVE_INFINITY;
+      this.roundEnd = this.nextSeq;
+    }
     if (cum > this.una) {
       const acked = cum - this.una;
       for (let s = this.una; s < cum; s++) this.sentAt.delete(s);
@@ -207,12 +229,24 @@ export class TcpFlow {
       if (this.dup === 3 && !this.recovery) {
         this.wMax = this.cwnd;
         this.epochAt = now;
+        this.epochCwnd = this.cwnd * CUBIC_BETA;
         this.ssthresh = Math.max(2, this.cwnd * CUBIC_BETA);
         this.cwnd = this.ssthresh;
         this.recovery = true;
         this.recover = this.nextSeq - 1;
         this.recoveries.push(now);
       }
+    }
+    if (!this.recovery && this.rackLost()) {
+      // RACK runs on every ack, not only after three duplicates: a lost tail that a probe exposed starts recovery.
+      this.wMax = this.cwnd;
+      this.epochAt = now;
+      this.epochCwnd = this.cwnd * CUBIC_BETA;
+      this.ssthresh = Math.max(2, this.cwnd * CUBIC_BETA);
+      this.cwnd = this.ssthresh;
+      this.recovery = true;
+      this.recover = this.nextSeq - 1;
+      this.recoveries.push(now);
     }
     if (this.recovery) this.repairHoles(now);
     if (this.nextSeq < this.una) this.nextSeq = this.una;
@@ -221,7 +255,7 @@ export class TcpFlow {
 
   /** CUBIC (RFC 8312) window growth in congestion avoidance, as Linux senders do, with the Reno-friendly floor. */
   private cubicGrow(acked: number, now: number): void {
-    const k = Math.cbrt((this.wMax * (1 - CUBIC_BETA)) / CUBIC_C);
+    const k = Math.cbrt(Math.max(0, this.wMax - this.epochCwnd) / CUBIC_C);
     const t = (now - this.epochAt + (this.srtt ?? 0)) / 1000;
     const target = CUBIC_C * (t - k) ** 3 + this.wMax;
     const step = target > this.cwnd ? (target - this.cwnd) / this.cwnd : 0.01 / this.cwnd;
@@ -232,9 +266,21 @@ export class TcpFlow {
    * SACK-style repair: the receiver's out-of-order set stands in for SACK blocks. A hole below the highest
    * segment received is re-sent when a segment sent after its last copy has arrived (RACK's rule), two per ack.
    */
+  /** RACK's rule: is some segment not received although one sent after it (by more than srtt/4) was? */
+  private rackLost(): boolean {
+    const reorderWindow = (this.srtt ?? 0) / 4;
+    for (let s = Math.max(this.una, this.expected); s < this.nextSeq; s++) {
+      if (this.ooo.has(s)) continue;
+      return (this.sentAt.get(s) ?? 0) < this.latestDeliveredSentAt - reorderWindow;
+    }
+    return false;
+  }
+
   private repairHoles(now: number): void {
     let budget = 2;
-    const limit = Math.min(this.maxReceived, this.nextSeq);
+    // RACK marks lost any segment sent before one that was delivered, above the highest SACKed one too: after a
+    // lost tail, the tail loss probe's delivery is what reveals the rest (Linux RACK-TLP).
+    const limit = this.nextSeq;
     const reorderWindow = (this.srtt ?? 0) / 4;
     for (let s = Math.max(this.una, this.expected); s < limit && budget > 0; s++) {
       if (this.ooo.has(s)) continue;

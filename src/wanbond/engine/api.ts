@@ -114,6 +114,12 @@ export interface PathStats {
   owdMs?: number;
   cwndBytes?: number;
   inflightBytes?: number;
+  /** Queueing delay the path shows now (latest RTT above its floor), ms. */
+  queueDelayMs?: number;
+  /** Taken off new traffic for now: silent with data out, or its queue far too deep (its packets were copied). */
+  stalled?: boolean;
+  /** Times the path stalled and its in-flight packets were copied to the others. */
+  rescues?: number;
 }
 
 export interface SessionStats {
@@ -137,6 +143,14 @@ export interface SessionStats {
   queueDropped?: number;
   /** Packets waiting in the ingress queue now. */
   queuedPackets?: number;
+  /** Holes the reorder buffer gave up on (the inner TCP saw them as losses). */
+  skippedPackets?: number;
+  /** Extra data copies (re-sends after a loss or a stall, redundant-mode copies) / data packets sent, recently. */
+  duplicateOverhead?: number;
+  /** Data sent recently, kbit/s (own sending direction). */
+  sendRateKbit?: number;
+  /** sendRateKbit / sum of the up paths' capacity estimates of our sending direction: how full the bond runs. */
+  bondedOfEstimates?: number;
 }
 
 export interface ServerStats {

@@ -26,8 +26,12 @@ export class Client implements ClientEngine {
   private readonly ownMac1Key: Buffer;
   private readonly random: (n: number) => Uint8Array;
   private readonly timing: Timing;
-  private readonly session: Session;
-  private readonly epoch: Uint8Array;
+  private readonly aead: Aead;
+  private readonly classify: ClientEngineOptions['classify'];
+  private session: Session;
+  private epoch: Uint8Array;
+  /** The server went silent: the next response starts a fresh session (see `initiate`). */
+  private restart = false;
   private pending: { init: PendingInitiation; sentAt: number; mac1: Buffer } | undefined;
   private nextHandshakeAt: number;
   private cookie: { value: Buffer; at: number } | undefined;
@@ -35,6 +39,8 @@ export class Client implements ClientEngine {
   private outHead = 0;
 
   constructor(opts: ClientEngineOptions, aead: Aead = new NodeAead()) {
+    this.aead = aead;
+    this.classify = opts.classify;
     if (opts.serverPublicKey.length !== 32) throw new Error('server public key must be 32 bytes');
     this.local = keyFromPrivate(opts.privateKey);
     this.serverPublic = Buffer.from(opts.serverPublicKey);
@@ -92,6 +98,10 @@ export class Client implements ClientEngine {
     const r = readResponse(p.init, this.local, bytes);
     if (!r) return;
     this.pending = undefined;
+    if (this.restart) {
+      this.restart = false;
+      this.session = this.freshSession(now);
+    }
     const s = this.session;
     s.previous = s.current;
     s.current = {
@@ -167,6 +177,13 @@ export class Client implements ClientEngine {
       this.pending = undefined;
       return;
     }
+    if (!this.restart && this.session.current && now >= this.session.lastRecvAt + this.timing.sessionDeadMs) {
+      // The server stopped answering: it may have restarted and forgotten us, and then its packet numbers and
+      // sequence start again from zero, which our replay windows and reorder buffer would drop. A new epoch makes
+      // any server (restarted or not) start a fresh session, and ours starts fresh with it when the response comes.
+      this.epoch = this.random(EPOCH_BYTES);
+      this.restart = true;
+    }
     const cookie = this.cookie && now - this.cookie.at < COOKIE_LIFETIME_MS ? this.cookie.value : undefined;
     const ephemeral = keyFromPrivate(this.random(32));
     const index = Buffer.from(this.random(4)).readUInt32LE(0);
@@ -176,6 +193,29 @@ export class Client implements ClientEngine {
     this.nextHandshakeAt = now + this.timing.handshakeRetryMs;
     // The same initiation on every live link: the first to get through wins, the server answers it once.
     for (const p of links) this.out.push({ pathId: p.id, bytes: init.message });
+  }
+
+  /** A new data plane on the same links (their ids, names and down states), keeping the running totals. */
+  private freshSession(now: number): Session {
+    const old = this.session;
+    const s = new Session(this.aead, this.timing, old.mode, this.classify);
+    for (const p of old.paths) {
+      if (p.closed) continue;
+      const q = s.addPath(p.id, p.name, now);
+      if (p.state === 'down') q.setState('down', now);
+      q.txBytes = p.txBytes;
+      q.rxBytes = p.rxBytes;
+      q.txPackets = p.txPackets;
+      q.rxPackets = p.rxPackets;
+    }
+    s.handshakes = old.handshakes;
+    s.establishedAt = old.establishedAt;
+    s.txBytes = old.txBytes;
+    s.rxBytes = old.rxBytes;
+    s.resent = old.resent;
+    s.duplicatesSent = old.duplicatesSent;
+    s.queueDropped = old.queueDropped;
+    return s;
   }
 
   private afterEvent(now: number): void {

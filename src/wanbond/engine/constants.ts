@@ -54,7 +54,7 @@ export const DEFAULT_TIMING: Timing = {
   rejectAfterMs: 180_000,
   rekeyAfterPackets: 2 ** 30,
   handshakeRetryMs: 1000,
-  sessionDeadMs: 5000,
+  sessionDeadMs: 2000,
   probeIntervalMs: 200,
   suspectProbeMs: 100,
   suspectMinMs: 150,

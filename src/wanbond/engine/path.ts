@@ -9,13 +9,31 @@ export const CC_MSS = 1400;
 const INITIAL_CWND = 32 * CC_MSS;
 // At least two acks' worth of packets (the receiver acks every 4th) so a tiny RTT never stalls on the ack delay.
 const MIN_CWND = 10 * CC_MSS;
-/** cwnd = CWND_GAIN x bandwidth x min RTT: room for the pipe plus one BDP of jitter, and no more queue. */
-const CWND_GAIN = 2;
+/**
+ * cwnd = CWND_GAIN x bandwidth x min RTT + a queue allowance of QUEUE_TARGET_MS at the bandwidth (at least 4
+ * packets, for ack aggregation). The allowance is in time, not in RTTs: a slow path with a long RTT would otherwise
+ * keep a long queue, and every packet lost on it holds the receiver's reorder buffer for that much longer.
+ */
+const CWND_GAIN = 1;
+const MIN_CWND_GAIN = 0.85;
+/** The gain rises towards this while the path shows no queue (probing for capacity that came back). */
+const MAX_CWND_GAIN = 1.5;
+export const QUEUE_TARGET_MS = 12;
+/** Queueing delay above which the bandwidth estimate is taken as stale. */
+const DRAIN_TRIGGER_MS = 3 * QUEUE_TARGET_MS + 10;
 /** Initial and largest reordering tolerance in packets; it grows each time a loss turns out to be spurious. */
-const PACKET_THRESHOLD = 3;
+const PACKET_THRESHOLD = 1;
 const MAX_PACKET_THRESHOLD = 64;
 const RECENT_LOSSES = 256;
 const MIN_RTT_WINDOW_MS = 10_000;
+const STALL_MIN_MS = 80;
+/** Queueing delay that makes a path stalled (its packets would arrive long after the other paths' ones). */
+const STALL_QUEUE_MS = 120;
+/** Loss fraction of a round above which a loss is taken as congestion (random link loss stays below). */
+const NOISE_LOSS = 0.05;
+/** The bandwidth maximum filter spans max(BW_WINDOW_MIN_MS, BW_WINDOW_RTTS x min RTT), two such windows. */
+const BW_WINDOW_MIN_MS = 300;
+const BW_WINDOW_RTTS = 8;
 
 /** One sent packet the sender waits to hear about (only ack-eliciting packets are tracked). */
 export interface SentPacket {
@@ -31,6 +49,8 @@ export interface SentPacket {
   firstSentAt: number;
   appLimited: boolean;
   done: boolean;
+  /** Copied to another path when this one stalled: a later loss here needs no further re-send. */
+  rescued?: boolean;
 }
 
 export interface AckSink {
@@ -57,6 +77,14 @@ export class Path {
   lossTime = Number.POSITIVE_INFINITY;
   largestAcked = -1;
   srtt: number | undefined;
+  /** Latest RTT sample less the peer's ack delay: the queue the path holds right now (vs minRtt). */
+  rttLatest: number | undefined;
+  /** No feedback for longer than expected with data out: no new data goes here until an ack comes back. */
+  stalled = false;
+  /** Set by the session when every up path is stalled: this one (heard from last) carries on meanwhile. */
+  carryOn = false;
+  rescueDue = false;
+  rescues = 0;
   rttvar = 0;
   minRtt = Number.POSITIVE_INFINITY;
   private minRttAt = 0;
@@ -80,6 +108,7 @@ export class Path {
   private fullBwRounds = 0;
   private roundEndPn = 0;
   private lostThisRound = 0;
+  private ackedThisRound = 0;
   private reorderThreshold = PACKET_THRESHOLD;
   /** Extra time tolerance (ms) learned from spurious losses (jitter that reorders within the path). */
   private reorderTime = 0;
@@ -96,6 +125,8 @@ export class Path {
   readonly replay = new ReplayWindow();
   ackPending = 0;
   ackDueAt = Number.POSITIVE_INFINITY;
+  /** A gap was seen: a copy of this path's ACK goes out at once on the fastest path too (fast loss recovery). */
+  crossAckDue = false;
   largestRecvAt = 0;
   peerRateKbit: number | undefined;
   estimateDue = 0;
@@ -124,6 +155,8 @@ export class Path {
   /** Congestion and estimator state back to a fresh path (after a suspect period or a new session). */
   resetCongestion(): void {
     this.cwnd = INITIAL_CWND;
+    this.stalled = false;
+    this.rttLatest = undefined;
     this.btlBw = this.bwCur = this.bwPrev = 0;
     this.startup = true;
     this.cwndGain = CWND_GAIN;
@@ -149,8 +182,13 @@ export class Path {
     this.tokensAt = now;
   }
 
+  /** Stalled and not the one carrying on: takes no new data. */
+  blocked(): boolean {
+    return this.stalled && !this.carryOn;
+  }
+
   canSend(bytes: number, now: number): boolean {
-    if (this.state !== 'up' || this.inflight + bytes > this.cwnd) return false;
+    if (this.state !== 'up' || this.blocked() || this.inflight + bytes > this.cwnd) return false;
     if (this.pacingRate() <= 0) return true;
     this.refill(now);
     return this.tokens >= 0;
@@ -158,7 +196,7 @@ export class Path {
 
   /** When pacing lets this path send again (now or later); +Infinity when the window is what blocks it. */
   readyAt(bytes: number): number {
-    if (this.state !== 'up' || this.inflight + bytes > this.cwnd) return Number.POSITIVE_INFINITY;
+    if (this.state !== 'up' || this.blocked() || this.inflight + bytes > this.cwnd) return Number.POSITIVE_INFINITY;
     const rate = this.pacingRate();
     if (rate <= 0 || this.tokens >= 0) return this.tokensAt;
     return this.tokensAt + -this.tokens / rate + 0.001;
@@ -251,8 +289,12 @@ export class Path {
     return out;
   }
 
-  /** Processes an acknowledgement of this path's packets. `sessionOwdRef` anchors the u32 clock difference. */
-  onAck(ack: AckFrame, now: number, sink: AckSink, owdRef: { ticks: number | undefined }): void {
+  /**
+   * Processes an acknowledgement of this path's packets. `owdRef` anchors the u32 clock difference. `samePath` is
+   * false for a copy that came back on another path (a gap report): it acknowledges and detects losses, but its
+   * timing mixes two paths, so it feeds neither the RTT nor the delivery rate.
+   */
+  onAck(ack: AckFrame, now: number, sink: AckSink, owdRef: { ticks: number | undefined }, samePath = true): void {
     const largest = this.expandAcked(ack.largestLow);
     if (largest < 0) return;
     this.lastFeedbackAt = now;
@@ -272,18 +314,21 @@ export class Path {
         this.inflight -= p.size;
         if (p.seq >= 0) this.dataOutstanding--;
         ackedBytes += p.size;
+        this.ackedThisRound++;
         newestAcked = p;
         this.loss = this.loss * 0.98;
         sink.acked(p);
       }
     }
     if (this.recentLost.size > 0) this.checkSpurious(ack, largest);
-    if (newestAcked) {
+    if (newestAcked && !samePath) this.delivered += ackedBytes;
+    else if (newestAcked) {
       this.delivered += ackedBytes;
       this.deliveredAt = now;
       if (newestAcked.pn === largest) {
         const rtt = now - newestAcked.sentAt;
         this.onRtt(rtt, ack.ackDelayMs, now);
+        this.rttLatest = rtt - ack.ackDelayMs >= this.minRtt ? rtt - ack.ackDelayMs : rtt;
         // A growing RTT while starting up means the modem's queue fills: the pipe is full (HyStart's idea).
         if (this.startup && this.btlBw > 0 && rtt - ack.ackDelayMs > 1.25 * this.minRtt + 4) this.startup = false;
         const sentTicks = Math.round(newestAcked.sentAt * 10) >>> 0;
@@ -298,6 +343,13 @@ export class Path {
       this.onDelivered(newestAcked, ackedBytes, now);
     }
     this.detectLosses(largest, now, sink);
+    // A queue this deep holds packets that other paths would deliver sooner: stop feeding it and copy what it
+    // holds elsewhere (the session does, on `rescueDue`). It is fed again once its RTT is back near the floor.
+    if (this.stalled) {
+      if (this.queueDelay() <= STALL_QUEUE_MS) this.stalled = false;
+    } else if (this.state === 'up' && this.queueDelay() > STALL_QUEUE_MS && this.dataOutstanding > 0) {
+      this.rescueDue = true;
+    }
   }
 
   /** A packet we declared lost was acked after all: it was reordered, so tolerate more reordering. */
@@ -350,6 +402,13 @@ export class Path {
     if (interval > 0) {
       const rate = (this.delivered - p.delivered) / interval;
       if (!p.appLimited || rate > this.btlBw) this.updateBw(rate, now, p.appLimited);
+      // A standing queue far above the target means the estimate is stale (the capacity fell, a cellular link
+      // dropped 10x): the path is backlogged, so this sample is its capacity now. Take it instead of waiting for
+      // the max filter to age out, while the queue grows by the second.
+      if (!this.startup && !p.appLimited && rate < this.btlBw && this.queueDelay() > DRAIN_TRIGGER_MS) {
+        this.bwCur = this.bwPrev = this.btlBw = rate;
+        this.bwStart = now;
+      }
     }
     if (this.startup && this.inflight + ackedBytes >= this.cwnd / 2) this.cwnd += ackedBytes;
     if (p.pn >= this.roundEndPn) {
@@ -360,23 +419,74 @@ export class Path {
           this.fullBw = this.btlBw;
           this.fullBwRounds = 0;
         } else if (!p.appLimited) this.fullBwRounds++;
-        if (this.fullBwRounds >= 3 || this.lostThisRound >= 1) this.startup = false;
+        if (this.fullBwRounds >= 3 || this.congestiveLoss()) this.startup = false;
       }
       // Queue overflow losses mean the window overfills this modem's buffer: aim lower, creep back up.
       // Loss with a queue (RTT above its floor) is congestion; loss on an empty pipe is the link's noise.
       const queued = this.srtt !== undefined && this.srtt > 1.2 * this.minRtt + 2;
-      if (this.lostThisRound > 0 && queued) this.cwndGain = Math.max(1.1, this.cwndGain * 0.8);
-      else this.cwndGain = Math.min(CWND_GAIN, this.cwndGain + 0.02);
+      if (this.congestiveLoss() && queued) this.cwndGain = Math.max(MIN_CWND_GAIN, this.cwndGain * 0.9);
+      else if (this.queueDelay() < QUEUE_TARGET_MS / 2) this.cwndGain = Math.min(MAX_CWND_GAIN, this.cwndGain + 0.1);
+      else if (this.queueDelay() > QUEUE_TARGET_MS) this.cwndGain = Math.max(CWND_GAIN, this.cwndGain - 0.1);
       this.lostThisRound = 0;
+      this.ackedThisRound = 0;
     }
     if (!this.startup) {
       const bdp = this.btlBw * (Number.isFinite(this.minRtt) ? this.minRtt : 0);
-      this.cwnd = Math.max(MIN_CWND, this.cwndGain * bdp + 4 * CC_MSS);
+      this.cwnd = Math.max(MIN_CWND, this.cwndGain * bdp + Math.max(4 * CC_MSS, this.btlBw * QUEUE_TARGET_MS));
     }
   }
 
+  /** Queueing delay the path shows now, ms (latest RTT above the floor). */
+  queueDelay(): number {
+    if (this.rttLatest === undefined || !Number.isFinite(this.minRtt)) return 0;
+    return this.rttLatest - this.minRtt;
+  }
+
+  /**
+   * How long a path with data out may stay silent before it counts as stalled (an outage, a capacity crash): about
+   * two round trips at its floor RTT plus its queue allowance, far shorter than the suspect timeout, which follows
+   * the smoothed RTT a growing queue inflates.
+   */
+  stallTimeout(): number {
+    const rtt = Number.isFinite(this.minRtt) ? this.minRtt : 200;
+    return Math.max(STALL_MIN_MS, 2 * rtt + 3 * QUEUE_TARGET_MS);
+  }
+
+  /** When the path counts as stalled if no feedback arrives; +Infinity when no data is out or it already is. */
+  stallAt(): number {
+    if (this.stalled || this.state !== 'up' || this.dataOutstanding === 0) return Number.POSITIVE_INFINITY;
+    const first = this.oldestOutstanding();
+    if (first === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(this.lastFeedbackAt, first.sentAt) + this.stallTimeout();
+  }
+
+  /** Marks the path stalled and returns its outstanding data packets not rescued yet (still tracked here). */
+  rescue(): SentPacket[] {
+    this.stalled = true;
+    this.rescues++;
+    const out: SentPacket[] = [];
+    for (let i = this.head; i < this.sent.length; i++) {
+      const p = this.sent[i]!;
+      if (!p.done && p.seq >= 0 && !p.rescued) {
+        p.rescued = true;
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * More than a link's background noise lost in this round: a modem queue overflowed. Random loss (radio, a bad
+   * line) stays below it and must not shrink the window: the lost packets are re-sent on another path anyway.
+   */
+  private congestiveLoss(): boolean {
+    return this.lostThisRound >= 2 && this.lostThisRound > NOISE_LOSS * (this.lostThisRound + this.ackedThisRound);
+  }
+
   private updateBw(rate: number, now: number, appLimited: boolean): void {
-    const window = Math.max(300, 8 * (this.srtt ?? 100));
+    // On the floor RTT, not the smoothed one: a queue that builds after a capacity drop inflates srtt and would
+    // keep the stale maximum alive for seconds, just when it must go.
+    const window = Math.max(BW_WINDOW_MIN_MS, BW_WINDOW_RTTS * (Number.isFinite(this.minRtt) ? this.minRtt : 100));
     // Only a path pushed to its limit can show that its capacity fell: an idle one keeps its estimate.
     if (now - this.bwStart > window && !appLimited) {
       this.bwPrev = this.bwCur;

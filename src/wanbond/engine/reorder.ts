@@ -36,10 +36,15 @@ export class ReorderBuffer {
 
   /** Delay spread between the paths, as the session measures it: a gap is never given up on before this. */
   spreadMs = 0;
+  /**
+   * How long the sender may take to repair a hole: to notice a stalled path and re-send its packets on the fastest
+   * one. Giving up sooner turns a late packet into a loss the user's TCP must repair (and halve its window for).
+   */
+  repairMs = 0;
 
   holdMs(now: number): number {
     const est = this.waitEst * Math.exp(-(now - this.waitAt) / DECAY_MS);
-    return Math.min(this.maxHoldMs, Math.max(this.minHoldMs, 1.5 * est + 2, this.spreadMs + 5));
+    return Math.min(this.maxHoldMs, Math.max(this.minHoldMs, 1.5 * est + 2, this.spreadMs + 5, this.repairMs));
   }
 
   private noteWait(wait: number, now: number): void {
@@ -120,7 +125,10 @@ export class ReorderBuffer {
   }
 
   private skipTo(seq: number, now: number): void {
-    while (this.next < seq) {
+    // Everything buffered lies within SIZE of `next`: past that there is nothing left to deliver, so a far jump (a
+    // peer's sequence leaping ahead) costs at most SIZE steps instead of one step per skipped number.
+    const end = Math.min(seq, this.next + SIZE);
+    while (this.next < end) {
       const idx = this.next & MASK;
       if (this.slotSeq[idx] === this.next) {
         const p = this.slots[idx]!;
@@ -131,6 +139,10 @@ export class ReorderBuffer {
         this.deliver(p);
       } else this.skipped++;
       this.next++;
+    }
+    if (this.next < seq) {
+      this.skipped += seq - this.next;
+      this.next = seq;
     }
     this.lastSkipAt = now;
     this.holdAtSkip = this.holdMs(now);

@@ -63,3 +63,33 @@ export function pickPaths(
   }
   return 1;
 }
+
+/** How far past its congestion window a path may go to carry re-sent packets (they are few: the lost ones). */
+const RESEND_ALLOWANCE = 16 * 1400;
+
+/**
+ * Path for a re-sent packet: the earliest expected arrival among up paths other than the one that lost it, even
+ * when their window is full (within an allowance): a re-send races the receiver's reorder hold, and waiting for
+ * window room or taking a slow path would lose that race. The losing path is used only when it is the only one.
+ */
+export function pickResendPath(paths: readonly Path[], bytes: number, avoid: number, now: number): Path | undefined {
+  let base = Number.POSITIVE_INFINITY;
+  for (const p of paths) if (p.state === 'up' && p.owdMin !== undefined && p.owdMin < base) base = p.owdMin;
+  let best: Path | undefined;
+  let bestEta = Number.POSITIVE_INFINITY;
+  let fallback: Path | undefined;
+  for (const p of paths) {
+    if (p.closed || p.state !== 'up' || p.blocked()) continue;
+    if (p.id === avoid) {
+      if (p.canSend(bytes, now)) fallback = p;
+      continue;
+    }
+    if (p.inflight + bytes > p.cwnd + RESEND_ALLOWANCE) continue;
+    const eta = p.eta(bytes, base);
+    if (eta < bestEta) {
+      best = p;
+      bestEta = eta;
+    }
+  }
+  return best ?? fallback;
+}

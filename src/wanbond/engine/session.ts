@@ -2,6 +2,7 @@ import type { Aead, SealJob } from './aead.js';
 import type { Mode, PathId, PathStats, SessionStats } from './api.js';
 import { CoDel, markCongestion } from './codel.js';
 import { HEADER_BYTES, MAX_PATHS, SEQ_BYTES, TAG_BYTES, type Timing, TYPE_CONTROL, TYPE_DATA } from './constants.js';
+import { Decaying } from './decaying.js';
 import {
   type AckFrame,
   ackBytes,
@@ -23,7 +24,7 @@ import {
 import { expand32 } from './numbers.js';
 import { type AckSink, CC_MSS, Path, type SentPacket } from './path.js';
 import { ReorderBuffer } from './reorder.js';
-import { pickPaths } from './scheduler.js';
+import { pickPaths, pickResendPath } from './scheduler.js';
 
 /** Transport keys of one handshake. Indices are how a receiver finds the keys of a datagram (its header). */
 export interface Keypair {
@@ -96,6 +97,8 @@ export class Session implements AckSink {
   };
   private readonly closing: Path[] = [];
   private readonly codel = new CoDel();
+  private readonly dataSent = new Decaying();
+  private readonly extraSent = new Decaying();
   private lastNow = 0;
 
   constructor(
@@ -180,7 +183,7 @@ export class Session implements AckSink {
   }
 
   lost(p: SentPacket, path: Path): void {
-    if (p.seq < 0 || !p.payload || this.ackedSeq[p.seq % SEQ_RING] === p.seq) return;
+    if (p.seq < 0 || !p.payload || p.rescued || this.ackedSeq[p.seq % SEQ_RING] === p.seq) return;
     this.resend.push({ packet: p.payload, seq: p.seq, at: p.sentAt, mode: 'bond', avoid: path.id });
   }
 
@@ -220,17 +223,19 @@ export class Session implements AckSink {
     if (type === TYPE_DATA) {
       elicit = true;
       this.reorder.insert(pt.readUInt32LE(0), pt.subarray(SEQ_BYTES), now);
-    } else elicit = this.readFrames(pt, now);
+    } else elicit = this.readFrames(pt, now, p);
     if (elicit) {
       p.ackPending++;
       if (p.ackPending === 1) p.ackDueAt = now + this.timing.ackDelayMs;
-      // A gap or a late packet is news for the sender's loss detection: say it at once.
+      // A gap or a late packet is news for the sender's loss detection: say it at once, and on the fastest path
+      // as well, so a loss on a slow path is repaired before the reorder hold gives up on it.
       if (p.ackPending >= this.timing.ackEvery || !inSequence) p.ackDueAt = now;
+      if (!inSequence && type === TYPE_DATA) p.crossAckDue = true;
     }
     return true;
   }
 
-  private readFrames(pt: Buffer, now: number): boolean {
+  private readFrames(pt: Buffer, now: number, via: Path): boolean {
     let elicit = false;
     let off = 0;
     while (off < pt.length) {
@@ -243,7 +248,7 @@ export class Session implements AckSink {
         if (end < 0) break;
         off = end;
         const q = this.path(this.ack.pathId);
-        if (q) this.onAck(q, now);
+        if (q) this.onAck(q, now, q === via);
       } else if (t === FRAME_PATH_CLOSE && off + PATH_CLOSE_BYTES <= pt.length) {
         const q = this.path(pt[off + 1]!);
         if (q && !q.closed) this.takeDown(q, 'down', now);
@@ -257,18 +262,40 @@ export class Session implements AckSink {
     return elicit;
   }
 
-  private onAck(q: Path, now: number): void {
+  /**
+   * A stalled path (silent for two round trips with data out, or a queue far too deep): copy what it holds to the
+   * other paths now (the receiver drops whichever copy comes second); it gets nothing new until it recovers, and
+   * goes suspect later if it stays silent.
+   */
+  private rescue(p: Path): void {
+    p.rescueDue = false;
+    for (const s of p.rescue()) {
+      if (s.payload && this.ackedSeq[s.seq % SEQ_RING] !== s.seq) {
+        this.resend.push({ packet: s.payload, seq: s.seq, at: s.sentAt, mode: 'bond', avoid: p.id });
+      }
+    }
+  }
+
+  private onAck(q: Path, now: number, samePath: boolean): void {
     const wasUp = q.state === 'up';
-    q.onAck(this.ack, now, this, this.owdRef);
+    q.onAck(this.ack, now, this, this.owdRef, samePath);
+    if (q.rescueDue) this.rescue(q);
+    if (!samePath) return;
     // Our sending direction's delay spread stands in for the peer's (links are mostly symmetric in delay).
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
+    let stall = 0;
+    let fastest = Number.POSITIVE_INFINITY;
     for (const p of this.paths) {
       if (p.state !== 'up' || p.owdMin === undefined) continue;
       lo = Math.min(lo, p.owdMin);
       hi = Math.max(hi, p.owdMin);
+      stall = Math.max(stall, p.stallTimeout());
+      if (Number.isFinite(p.minRtt)) fastest = Math.min(fastest, p.minRtt);
     }
     this.reorder.spreadMs = hi > lo ? hi - lo : 0;
+    // The peer's paths mirror ours: a hole lasts at most its stall timeout plus a re-send on the fastest path.
+    this.reorder.repairMs = Number.isFinite(fastest) ? stall + fastest / 2 + 10 : 0;
     if (!wasUp && q.state !== 'down' && !q.closed) {
       q.probeAcks++;
       if (q.state === 'probing' || q.probeAcks >= this.timing.readmitProbes) {
@@ -286,6 +313,7 @@ export class Session implements AckSink {
     for (const p of this.paths) {
       if (p.closed) continue;
       p.onLossTimer(now, this);
+      if (now >= p.stallAt()) this.rescue(p);
       if (now >= p.suspectAt(this.timing)) {
         if (p.state === 'up') this.takeDown(p, 'suspect', now);
         else {
@@ -307,6 +335,8 @@ export class Session implements AckSink {
         if (p.lossTime < t) t = p.lossTime;
         const s = p.suspectAt(this.timing);
         if (s < t) t = s;
+        const stall = p.stallAt();
+        if (stall < t) t = stall;
         if (waiting) {
           // Only a future time is useful: a path that can send now and was not used was not wanted.
           const ready = p.readyAt(waiting);
@@ -335,22 +365,35 @@ export class Session implements AckSink {
     this.pump(kp, now);
     for (const p of this.closing) this.sendControl(kp, p, now, true);
     this.closing.length = 0;
+    this.sendCrossAcks(kp, now);
     for (const p of this.paths) if (!p.closed) this.sendControl(kp, p, now, false);
   }
 
   private pump(kp: Keypair, now: number): void {
     const picked = this.picked;
+    // Stalled paths are avoided while another one works; when all are stalled, the one heard from last carries on
+    // (holding everything back would only let the ingress queue drop it).
+    let freshest: Path | undefined;
+    let working = false;
+    for (const p of this.paths) {
+      p.carryOn = false;
+      if (p.closed || p.state !== 'up') continue;
+      if (!p.stalled) working = true;
+      else if (!freshest || p.lastFeedbackAt > freshest.lastFeedbackAt) freshest = p;
+    }
+    if (!working && freshest) freshest.carryOn = true;
     while (this.resend.length > 0) {
       const q = this.resend[0]!;
       if (this.ackedSeq[q.seq % SEQ_RING] === q.seq) {
         this.resend.shift();
         continue;
       }
-      const n = pickPaths(this.paths, 'bond', q.packet.length + 64, q.avoid, this.sticky, picked, now);
-      if (n === 0) break;
+      const p = pickResendPath(this.paths, q.packet.length + 64, q.avoid, now);
+      if (!p) break;
       this.resend.shift();
       this.resent++;
-      this.sendData(kp, picked[0]!, q, now, false);
+      this.extraSent.add(1, now);
+      this.sendData(kp, p, q, now, false);
     }
     while (this.qHead < this.queue.length) {
       const q = this.queue[this.qHead]!;
@@ -369,7 +412,10 @@ export class Session implements AckSink {
       q.seq = this.nextSeq++;
       const appLimited = this.qHead === this.queue.length;
       for (let i = 0; i < n; i++) this.sendData(kp, picked[i]!, q, now, appLimited);
-      if (n > 1) this.duplicatesSent += n - 1;
+      if (n > 1) {
+        this.duplicatesSent += n - 1;
+        this.extraSent.add(n - 1, now);
+      }
     }
     if (this.qHead === this.queue.length && this.resend.length === 0) {
       for (const p of this.paths) if (p.canSend(CC_MSS, now)) p.markAppLimited();
@@ -403,6 +449,7 @@ export class Session implements AckSink {
     buf.writeUInt32LE(q.seq >>> 0, HEADER_BYTES);
     q.packet.copy(buf, HEADER_BYTES + SEQ_BYTES);
     this.emit(kp, p, buf, pn, SEQ_BYTES + len);
+    this.dataSent.add(1, now);
     p.onSent(
       {
         pn,
@@ -420,6 +467,32 @@ export class Session implements AckSink {
       now,
       appLimited,
     );
+  }
+
+  /**
+   * Gap reports of slow paths, copied onto the path with the shortest RTT: the sender learns of a loss up to one
+   * slow one-way delay sooner. Not ack-eliciting and not tracked; the regular ACK still goes on the path itself.
+   */
+  private sendCrossAcks(kp: Keypair, now: number): void {
+    let fastest: Path | undefined;
+    for (const p of this.paths) {
+      if (p.closed || p.state !== 'up' || p.srtt === undefined) continue;
+      if (!fastest || p.srtt < fastest.srtt!) fastest = p;
+    }
+    for (const p of this.paths) {
+      if (!p.crossAckDue) continue;
+      p.crossAckDue = false;
+      if (!fastest || p === fastest || p.closed || (p.srtt ?? 0) <= fastest.srtt! + 5) continue;
+      const rangeCount = p.replay.ranges(this.rangeScratch, MAX_ACK_RANGES, ACK_SPAN);
+      if (rangeCount === 0) continue;
+      const len = ackBytes(rangeCount);
+      const buf = Buffer.allocUnsafe(HEADER_BYTES + len + TAG_BYTES);
+      const pn = fastest.nextPn++;
+      this.header(buf, TYPE_CONTROL, kp, fastest, pn);
+      const ticks = Math.round(p.largestRecvAt * TICKS_PER_MS) >>> 0;
+      writeAck(buf, HEADER_BYTES, p.id, this.rangeScratch, rangeCount, now - p.largestRecvAt, ticks);
+      this.emit(kp, fastest, buf, pn, len);
+    }
   }
 
   private sendControl(kp: Keypair, p: Path, now: number, close: boolean): void {
@@ -500,7 +573,14 @@ export class Session implements AckSink {
 
   stats(now: number, state: SessionStats['state'], serverView: boolean): SessionStats {
     let shareTotal = 0;
-    for (const p of this.paths) shareTotal += p.shareAtTime(now);
+    let estimates = 0;
+    for (const p of this.paths) {
+      shareTotal += p.shareAtTime(now);
+      if (p.state === 'up' && !p.closed) estimates += p.btlBw;
+    }
+    // The share sums decay with a 2-s time constant: sum / 2000 is bytes per ms.
+    const sendRate = shareTotal / 2000;
+    const sentRecently = this.dataSent.value(now);
     const paths: PathStats[] = this.paths
       .filter((p) => !p.closed)
       .map((p) => {
@@ -525,6 +605,9 @@ export class Session implements AckSink {
         if (p.owdMin !== undefined) s.owdMs = p.owdMin;
         s.cwndBytes = Math.round(p.cwnd);
         s.inflightBytes = p.inflight;
+        if (p.rttLatest !== undefined) s.queueDelayMs = Math.max(0, p.queueDelay());
+        s.stalled = p.stalled;
+        s.rescues = p.rescues;
         return s;
       });
     return {
@@ -542,6 +625,10 @@ export class Session implements AckSink {
       duplicatesSent: this.duplicatesSent,
       queueDropped: this.queueDropped,
       queuedPackets: this.queue.length - this.qHead + this.resend.length,
+      skippedPackets: this.reorder.skipped,
+      duplicateOverhead: sentRecently > 0 ? this.extraSent.value(now) / sentRecently : 0,
+      sendRateKbit: Math.round(sendRate * 8),
+      bondedOfEstimates: estimates > 0 ? sendRate / estimates : 0,
     };
   }
 }
