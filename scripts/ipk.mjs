@@ -84,6 +84,11 @@ const files = [
     mode: 0o755,
     data: readRequired(join(pkgDir, 'files/wanbond-firewall.uci-defaults'), 'firewall uci-defaults script'),
   },
+  {
+    path: '/lib/upgrade/keep.d/wanbond',
+    mode: 0o644,
+    data: readRequired(join(pkgDir, 'files/wanbond.keep'), 'sysupgrade keep list'),
+  },
 ];
 const scripts = {
   postinst: readFileSync(join(root, 'openwrt/ipk/postinst'), 'utf8'),

@@ -4,12 +4,21 @@
  * material, and reload the running router.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseRouterConfig } from '../config/router.js';
 import { generatePrivateKey, publicKeyOf } from '../engine/keys.js';
 import { type PairingLine, parsePairingLine } from './line.js';
 import { type ReloadOutcome, reloadRunning } from './reload.js';
-import { deleteOption, ensureSection, getOption, openUciFile, setOption } from './uci-file.js';
+import {
+  deleteOption,
+  ensureSection,
+  getOption,
+  openUciFile,
+  readKeyFile,
+  setOption,
+  writeKeyFile,
+} from './uci-file.js';
 
 export class JoinError extends Error {}
 
@@ -22,13 +31,30 @@ export interface JoinOptions {
   socket?: string;
   /** Key generator, for a router that has no key yet (tests pass a fixed one). */
   generateKey?: () => string;
+  /**
+   * Where a key that join writes goes when the config names no `key_file` yet. Default: DEFAULT_KEY_FILE when
+   * `confPath` is /etc/config/wanbond, else none, and such a key is written inline as `private_key` (other
+   * config paths are tests and non-OpenWrt hosts, where no LuCI can read the file).
+   */
+  keyFile?: string;
+}
+
+/** The router's key on OpenWrt: out of /etc/config/wanbond, which LuCI users read through rpcd's uci ACL. */
+export const DEFAULT_KEY_FILE = '/etc/wanbond/router.key';
+const OPENWRT_CONFIG = '/etc/config/wanbond';
+
+/** The key file join uses for a config that names none: only OpenWrt's own config gets one. */
+export function defaultKeyFile(confPath: string): string | undefined {
+  return resolve(confPath) === OPENWRT_CONFIG ? DEFAULT_KEY_FILE : undefined;
 }
 
 const HIDDEN = '(not shown)';
 
 export interface JoinChange {
-  /** `wanbond.main.<option>` */
+  /** `wanbond.main.<option>`; 'private_key' with `file` set when the key lives in a key file. */
   option: string;
+  /** The change is to the private key held in this file (`key_file`), not to an option. */
+  file?: string;
   old?: string;
   new?: string;
   /** Key material: old/new hold '(not shown)' instead of the value. */
@@ -84,25 +110,53 @@ export async function joinLine(confPath: string, line: string, opts: JoinOptions
     changes.push(change);
   };
 
+  // Where a key written here goes: the configured key_file, or the default one; undefined = inline private_key.
+  const keyFile = get('key_file') ?? opts.keyFile ?? defaultKeyFile(confPath);
+  let pendingKey: { path: string; key: string } | undefined;
+  const setKey = (key: string) => {
+    if (keyFile === undefined) {
+      set('private_key', key, true);
+      return;
+    }
+    const old = inspectKeyFile(keyFile);
+    if (old.key !== key) {
+      pendingKey = { path: keyFile, key };
+      const change: JoinChange = { option: 'private_key', file: keyFile, secret: true, new: HIDDEN };
+      if (old.exists) change.old = HIDDEN;
+      changes.push(change);
+    }
+    set('key_file', keyFile);
+    set('private_key', undefined, true);
+  };
+
   let privateKey: string;
   let generatedKey = false;
   if (pairing.privateKey !== undefined) {
     privateKey = pairing.privateKey;
-    set('key_file', undefined);
-    set('private_key', privateKey, true);
+    setKey(privateKey);
   } else if (get('private_key')) {
+    // An inline key the admin (or an older install) put there stays: the line gives no reason to change keys.
     privateKey = get('private_key')!;
   } else if (get('key_file')) {
+    const kf = get('key_file')!;
     try {
-      privateKey = readFileSync(get('key_file')!, 'utf8').trim();
+      privateKey = readFileSync(kf, 'utf8').trim();
       publicKeyOf(privateKey);
     } catch (err) {
-      throw new JoinError(`cannot use the router's key_file ${get('key_file')}: ${(err as Error).message}`);
+      throw new JoinError(`cannot use the router's key_file ${kf}: ${(err as Error).message}`);
     }
   } else {
-    privateKey = (opts.generateKey ?? generatePrivateKey)();
-    generatedKey = true;
-    set('private_key', privateKey, true);
+    // No key configured. A key file already at the default path (an earlier install's) is named, not replaced.
+    const found = keyFile === undefined ? undefined : inspectKeyFile(keyFile);
+    if (found?.key !== undefined) {
+      if (!validKey(found.key))
+        throw new JoinError(`${keyFile} exists but holds no valid private key: remove it and join again`);
+      privateKey = found.key;
+    } else {
+      privateKey = (opts.generateKey ?? generatePrivateKey)();
+      generatedKey = true;
+    }
+    setKey(privateKey);
   }
   let publicKey: string;
   try {
@@ -119,13 +173,25 @@ export async function joinLine(confPath: string, line: string, opts: JoinOptions
   set('address6', pairing.address6);
 
   try {
-    parseRouterConfig(file.text(), confPath, { readFile: (p) => readFileSync(p, 'utf8') });
+    // The key file is checked as it will be, before anything is written.
+    const readFile = (p: string) => (p === pendingKey?.path ? `${pendingKey.key}\n` : readFileSync(p, 'utf8'));
+    parseRouterConfig(file.text(), confPath, { readFile });
   } catch (err) {
     if (err instanceof ConfigError)
       throw new JoinError(`the joined config would not load, nothing was written: ${err.message}`);
     throw err;
   }
-  if (changes.length > 0) file.commit();
+  if (changes.length > 0) {
+    // The key first: the config never names a key file that does not hold the key yet.
+    if (pendingKey) {
+      try {
+        writeKeyFile(pendingKey.path, pendingKey.key);
+      } catch (err) {
+        throw new JoinError(`cannot write the router's key to ${pendingKey.path}: ${(err as Error).message}`);
+      }
+    }
+    file.commit();
+  }
 
   let reload: ReloadOutcome = { how: 'skipped' };
   if (changes.length > 0 && opts.reload !== false) {
@@ -148,9 +214,26 @@ export async function joinLine(confPath: string, line: string, opts: JoinOptions
   };
 }
 
+function inspectKeyFile(path: string): ReturnType<typeof readKeyFile> {
+  try {
+    return readKeyFile(path);
+  } catch (err) {
+    throw new JoinError(`cannot read the router's key file ${path}: ${(err as Error).message}`);
+  }
+}
+
+function validKey(key: string): boolean {
+  try {
+    publicKeyOf(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `old -> new` for one change; key material only as set / replaced / removed. */
 export function describeChange(pkgName: string, section: string, c: JoinChange): string {
-  const ref = `${pkgName}.${section}.${c.option}`;
+  const ref = c.file === undefined ? `${pkgName}.${section}.${c.option}` : `private key in ${c.file}`;
   if (c.secret) {
     const what = c.old === undefined ? 'set' : c.new === undefined ? 'removed' : 'replaced';
     return `${ref}: ${what} (not shown)`;

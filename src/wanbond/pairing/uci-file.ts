@@ -1,10 +1,25 @@
 /**
  * Editing one UCI file in place through uci-parser, the way `uci -c DIR ... ; uci commit` would: parse (strict),
  * change the tree with libuci's operations, write back to a temp file in the same directory and rename it over the
- * original, keeping its mode. Like libuci, comments and formatting are not preserved.
+ * original, keeping its mode. Like libuci, comments and formatting are not preserved. Also the router's key file,
+ * written the same way (temp file + rename) but private from its first byte.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import {
   findOption,
   serializeUci,
@@ -86,4 +101,45 @@ export function getOption(pkg: UciPackage, section: string, option: string): str
   const s = pkg.section(section);
   const o = s && findOption(s, option);
   return o && typeof o.value === 'string' ? o.value : undefined;
+}
+
+/** What a key file holds: `exists` false when there is no file, `key` undefined when it is missing or blank. */
+export function readKeyFile(path: string): { exists: boolean; key?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { exists: false };
+    throw err;
+  }
+  const key = text.trim();
+  return key === '' ? { exists: true } : { exists: true, key };
+}
+
+/**
+ * Writes a private key to `path` (followed by a newline): mode 0600 from the moment the temp file is created (the
+ * mode given to open(2), the same effect as umask 077 without changing the process's umask under a running
+ * daemon), synced, then renamed over the old file, so no reader ever sees a partial or readable key. A missing
+ * directory is created 0700. A symlinked key file keeps its link: its target is replaced.
+ */
+export function writeKeyFile(path: string, key: string): void {
+  const target = existsSync(path) ? realpathSync(path) : path;
+  const dir = dirname(target);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      fchmodSync(fd, 0o600);
+      writeSync(fd, `${key}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

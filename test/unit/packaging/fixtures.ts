@@ -47,6 +47,7 @@ export const ROUTER_PACKAGE_FILES: [string, string][] = [
   ['/etc/init.d/wanbond', '755'],
   ['/etc/uci-defaults/90-wanbond', '755'],
   ['/etc/uci-defaults/91-wanbond-firewall', '755'],
+  ['/lib/upgrade/keep.d/wanbond', '644'],
   ['/usr/bin/wanbond', '755'],
   ['/usr/lib/wanbond/tuntap2.node', '755'],
   ['/usr/lib/wanbond/wanbond.js', '644'],

@@ -19,7 +19,7 @@ echo "uci $*" >>"$WB_LOG"
 [ "$1" = -q ] && shift
 case "$1 $2" in
 "get wanbond.main.private_key") [ -n "$WB_PRIVKEY" ] || exit 1; echo "$WB_PRIVKEY" ;;
-"get wanbond.main.key_file") exit 1 ;;
+"get wanbond.main.key_file") [ -n "$WB_KEYFILE" ] || exit 1; echo "$WB_KEYFILE" ;;
 "get wanbond.main") echo wanbond ;;
 esac
 exit 0
@@ -27,7 +27,7 @@ exit 0
   wanbond: `#!/bin/sh
 echo "wanbond $*" >>"$WB_LOG"
 case "$1" in
-keygen) [ "$WB_KEYGEN_FAIL" = 1 ] && exit 1; echo 'cHJpdmF0ZQ==' ;;
+keygen) echo "umask $(umask)" >>"$WB_LOG"; [ "$WB_KEYGEN_FAIL" = 1 ] && exit 1; echo 'cHJpdmF0ZQ==' ;;
 pubkey) read -r k; echo "pub-of-$k" ;;
 esac
 `,
@@ -48,10 +48,21 @@ mkdir -p /etc/init.d /etc/uci-defaults
 cp "$WB_INITD" /etc/init.d/wanbond
 chmod 755 /etc/init.d/wanbond
 [ "$WB_DEFAULTS" = 1 ] && cp "$WB_UCI_DEFAULTS" /etc/uci-defaults/90-wanbond
+if [ -n "$WB_OLD_KEY" ]; then
+  mkdir -m 755 /etc/wanbond
+  echo "$WB_OLD_KEY" >/etc/wanbond/router.key
+  chmod 640 /etc/wanbond/router.key
+fi
 set +e
+umask 022
 sh "$WB_SCRIPT" "$@"
 echo "exit $?" >>"$WB_LOG"
 [ -e /etc/uci-defaults/90-wanbond ] && echo "uci-defaults kept" >>"$WB_LOG"
+# What the key file holds, and who may read it, as the tmpfs /etc sees it (it vanishes with the namespace).
+if [ -e /etc/wanbond ]; then
+  echo "dir $(stat -c %a /etc/wanbond): $(echo $(ls -A /etc/wanbond))" >>"$WB_LOG"
+  [ -e /etc/wanbond/router.key ] && echo "key $(stat -c '%a %u' /etc/wanbond/router.key): $(cat /etc/wanbond/router.key)" >>"$WB_LOG"
+fi
 exit 0
 `;
 
@@ -84,20 +95,27 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(!isRoot())('ipk maintainer scripts and uci-defaults (needs root: mount namespace)', () => {
-  it('first install on a live router: creates the key pair once, then enables and starts the service', () => {
-    expect(run('postinst', ['configure'], { PKG_ROOT: '/', PKG_UPGRADE: '0' })).toEqual([
+  it('first install on a live router: writes the key to a 0600 file named by key_file, then enables and starts', () => {
+    const log = run('postinst', ['configure'], { PKG_ROOT: '/', PKG_UPGRADE: '0' });
+    expect(log).toEqual([
       'uci -q get wanbond.main.private_key',
       'uci -q get wanbond.main.key_file',
       'wanbond keygen',
+      // keygen already runs under umask 077: nothing the script creates is ever readable by others.
+      'umask 0077',
       'uci -q get wanbond.main',
-      'uci set wanbond.main.private_key=cHJpdmF0ZQ==',
+      'uci set wanbond.main.key_file=/etc/wanbond/router.key',
       'uci commit wanbond',
       'wanbond pubkey',
       'logger -t wanbond router public key: pub-of-cHJpdmF0ZQ==',
       'init enable',
       'init start',
       'exit 0',
+      'dir 700: router.key',
+      'key 600 0: cHJpdmF0ZQ==',
     ]);
+    // The key never goes through uci, where LuCI's read ACL on 'wanbond' would show it.
+    expect(log.filter((l) => l.includes('private_key=') || /^uci .*cHJpdmF0ZQ/.test(l))).toEqual([]);
   });
 
   it('never replaces an existing private key, and drops the uci-defaults script', () => {
@@ -109,7 +127,35 @@ describe.skipIf(!isRoot())('ipk maintainer scripts and uci-defaults (needs root:
     ]);
   });
 
-  it('keeps the uci-defaults script for the next boot when keygen fails', () => {
+  it("never replaces the admin's own key_file", () => {
+    expect(run('postinst', ['configure'], { WB_KEYFILE: '/root/my.key' })).toEqual([
+      'uci -q get wanbond.main.private_key',
+      'uci -q get wanbond.main.key_file',
+      'init enable',
+      'init start',
+      'exit 0',
+    ]);
+  });
+
+  it('names a key file left by an earlier install instead of overwriting it', () => {
+    expect(run('postinst', ['configure'], { WB_OLD_KEY: 'b2xkLWtleQ==' })).toEqual([
+      'uci -q get wanbond.main.private_key',
+      'uci -q get wanbond.main.key_file',
+      'uci -q get wanbond.main',
+      'uci set wanbond.main.key_file=/etc/wanbond/router.key',
+      'uci commit wanbond',
+      'wanbond pubkey',
+      'logger -t wanbond router public key: pub-of-b2xkLWtleQ==',
+      'init enable',
+      'init start',
+      'exit 0',
+      // Untouched, modes included (the daemon's config loader warns about the loose mode).
+      'dir 755: router.key',
+      'key 640 0: b2xkLWtleQ==',
+    ]);
+  });
+
+  it('keeps the uci-defaults script for the next boot when keygen fails, and creates nothing', () => {
     const log = run('postinst', ['configure'], { WB_KEYGEN_FAIL: '1' });
     expect(log).not.toContain('uci commit wanbond');
     expect(log.slice(-4)).toEqual(['init enable', 'init start', 'exit 0', 'uci-defaults kept']);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/wanbond/cli/main.js';
-import { parseRouterConfig } from '../../../src/wanbond/config/router.js';
+import { loadRouterConfig, parseRouterConfig } from '../../../src/wanbond/config/router.js';
 import { parseServerConfig } from '../../../src/wanbond/config/server.js';
 import { publicKeyOf } from '../../../src/wanbond/engine/keys.js';
 import { joinLine } from '../../../src/wanbond/pairing/join.js';
@@ -311,7 +311,7 @@ The server routes 192.168.1.0/24 to this router.
     expect(statSync(routerFile).mode & 0o777).toBe(0o600);
   });
 
-  it("uses the router's key_file, and replaces it with the line's key when the line carries one", async () => {
+  it("uses the router's key_file, and writes the line's key into it when the line carries one", async () => {
     const keyFile = join(dir, 'router.key');
     writeFileSync(keyFile, `${ROUTER_PRIV}\n`, { mode: 0o600 });
     writeFileSync(routerFile, ROUTER_CONF.replace("option mode 'bond'", `option key_file '${keyFile}'`));
@@ -324,15 +324,22 @@ The server routes 192.168.1.0/24 to this router.
     ]);
     expect(registered.code).toBe(0);
     expect(registered.out).not.toContain('key_file');
+    expect(registered.out).not.toContain('private key');
     expect(registered.out).toContain(`This router's public key ${ROUTER_PUB} matches the server's record.`);
-    const generated = await run(['join', await pairLine(['home', '--force']), '-c', routerFile, '--no-reload']);
+    const line = await pairLine(['home', '--force']);
+    const lineKey = parsePairingLine(line).privateKey!;
+    const generated = await run(['join', line, '-c', routerFile, '--no-reload']);
     expect(generated.code).toBe(0);
-    expect(generated.out).toContain(
-      `wanbond.main.key_file: '${keyFile}' -> (unset)\n  wanbond.main.private_key: set (not shown)\n`,
+    expect(generated.out).toBe(
+      `Joined server 203.0.113.5:5555 as 'home' (tunnel 10.255.0.3/24).\nChanged in ${routerFile}:\n  private key in ${keyFile}: replaced (not shown)\n`,
     );
+    expect(generated.out).not.toContain(lineKey);
     const text = readFileSync(routerFile, 'utf8');
-    expect(text).not.toContain('key_file');
-    expect(readFileSync(keyFile, 'utf8')).toBe(`${ROUTER_PRIV}\n`);
+    expect(text).toContain(`option key_file '${keyFile}'`);
+    expect(text).not.toContain('private_key');
+    expect(readFileSync(keyFile, 'utf8')).toBe(`${lineKey}\n`);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect((await loadRouterConfig(routerFile)).config.privateKey).toBe(lineKey);
   });
 
   it('refuses a line for another server unless --force', async () => {
