@@ -1,6 +1,6 @@
 /**
  * Control methods LuCI calls on the router (luci-app-wanbond/.../wanbond/api.js): `join` (read or apply a pairing
- * line) and the MacVLAN WAN helper (`macvlan_list`, `macvlan_add`, `macvlan_del`). They edit UCI files under
+ * line), `new_key` (a new key pair in the key file) and the MacVLAN WAN helper (`macvlan_list`, `macvlan_add`, `macvlan_del`). They edit UCI files under
  * `confdir`; what they change is applied through `apply` (the daemon's own reload, netifd's reload_config).
  */
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import {
 } from '../openwrt/macvlan.js';
 import { JoinError, joinLine } from '../pairing/join.js';
 import { PairingLineError, parsePairingLine } from '../pairing/line.js';
+import { NewKeyError, newRouterKey } from '../pairing/new-key.js';
 import type { ReloadOutcome } from '../pairing/reload.js';
 import { ControlError, type ControlMethod } from './types.js';
 
@@ -45,7 +46,12 @@ function bool(args: Record<string, unknown>, key: string, dflt: boolean): boolea
 /** Errors from bad input are the caller's (INVALID_ARGUMENT); the rest surface as UNKNOWN_ERROR with the text. */
 function asControlError(err: unknown): never {
   if (err instanceof ControlError) throw err;
-  if (err instanceof PairingLineError || err instanceof JoinError || err instanceof MacvlanError) {
+  if (
+    err instanceof PairingLineError ||
+    err instanceof JoinError ||
+    err instanceof MacvlanError ||
+    err instanceof NewKeyError
+  ) {
     throw new ControlError('INVALID_ARGUMENT', err.message);
   }
   if (err instanceof UciError || (err instanceof Error && err.name === 'ConfigError')) {
@@ -126,6 +132,22 @@ export function openwrtMethods(o: OpenwrtMethodsOptions): Record<string, Control
         } catch (err) {
           asControlError(err);
         }
+      },
+    },
+    new_key: {
+      // The private key never leaves the daemon: LuCI gets the public key to hand to the server.
+      async handler() {
+        let r: { publicKey: string };
+        try {
+          r = newRouterKey(o.confPath);
+        } catch (err) {
+          asControlError(err);
+        }
+        const applied = await o.reload();
+        return {
+          public_key: r.publicKey,
+          reload: { ok: applied.ok, ...(applied.error ? { error: applied.error } : {}) },
+        };
       },
     },
     macvlan_list: {

@@ -2,7 +2,7 @@
  * LuCI's extra methods (join, macvlan_list/add/del) served by a real ControlServer over its unix socket, on a
  * temporary config dir: what LuCI sends (api.js) and what it reads back, and that no reply carries a private key.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,34 @@ describe('OpenWrt control methods (join, MacVLAN helper)', () => {
     expect(text).toContain("option port '6000'");
     expect(text).toContain(routerKey);
     expect(JSON.stringify(r)).not.toContain(routerKey);
+  });
+
+  it('new_key puts a fresh key in the key file, drops the inline key, and returns only the public key', async () => {
+    // Outside /etc/config there is no default key file: the config must name one.
+    const refused = await callUnixControl(sock, 'new_key');
+    expect(refused.status).toBe(CONTROL_STATUS.INVALID_ARGUMENT);
+    expect(refused.error).toContain('key_file');
+
+    const keyFile = join(root, 'keys', 'router.key');
+    const confFile = join(conf, 'wanbond');
+    writeFileSync(
+      confFile,
+      readFileSync(confFile, 'utf8').replace(
+        "config wanbond 'main'\n",
+        `config wanbond 'main'\n\toption key_file '${keyFile}'\n`,
+      ),
+    );
+    const before = reloads;
+    const r = await callUnixControl(sock, 'new_key');
+    expect(r.status).toBe(0);
+    const written = readFileSync(keyFile, 'utf8').trim();
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(r.data).toEqual({ public_key: publicKeyOf(written), reload: { ok: true } });
+    expect(JSON.stringify(r)).not.toContain(written);
+    expect(reloads).toBe(before + 1);
+    const text = readFileSync(confFile, 'utf8');
+    expect(text).not.toContain('private_key');
+    expect(text).toContain(`option key_file '${keyFile}'`);
   });
 
   it('macvlan_add creates a DHCP MacVLAN WAN and a link, macvlan_list shows it, macvlan_del removes it', async () => {
