@@ -8,7 +8,6 @@ import { keyFromPrivate } from '../../src/wanbond/engine/noise.js';
 import { Link, type LinkSpec, NetSim, Rng, type SimPath } from './netsim.js';
 
 export const CLIENT_V4 = '10.255.0.2';
-export const SERVER_V4 = '10.255.0.1';
 export const INTERNET_V4 = '192.0.2.10';
 
 export interface Keys {

@@ -10,7 +10,7 @@ import { type PortRange, parseRules, type RuleSpec } from './classify-spec.js';
 import type { PolicyConfig, RuleConfig } from './classify-types.js';
 import type { Prefix } from './prefix.js';
 
-export { ClassifierError, type PortRange, parsePorts, parseRule, parseRules, type RuleSpec } from './classify-spec.js';
+export { ClassifierError, parsePorts, type RuleSpec } from './classify-spec.js';
 
 export interface ClassifyResult {
   readonly mode: Mode;

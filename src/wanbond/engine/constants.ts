@@ -1,5 +1,4 @@
-/** Wire constants of protocol version 1 (docs/protocol.md is the normative description). */
-export const PROTOCOL_VERSION = 1;
+// Wire constants of protocol version 1 (docs/protocol.md is the normative description).
 
 /** First byte of every datagram: version in the high nibble, message type in the low nibble. */
 export const TYPE_INITIATION = 0x11;
@@ -66,6 +65,3 @@ export const DEFAULT_TIMING: Timing = {
   queueSojournMs: 250,
   readmitProbes: 2,
 };
-
-/** Largest packet the engine accepts from TUN; larger ones are dropped (the MTU must prevent them). */
-export const MAX_INNER_PACKET = 65_535;

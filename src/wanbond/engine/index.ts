@@ -2,11 +2,8 @@ import type { ClientEngine, ClientEngineOptions, ServerEngine, ServerEngineOptio
 import { Client } from './client.js';
 import { Server } from './server.js';
 
-export type { Aead, SealJob } from './aead.js';
-export { NodeAead } from './aead.js';
 export type * from './api.js';
-export { DATA_OVERHEAD, DEFAULT_TIMING, PROTOCOL_VERSION, type Timing } from './constants.js';
-export { parsePrefix } from './prefix.js';
+export { DATA_OVERHEAD } from './constants.js';
 
 /** The router's engine. Throws a clear error for malformed keys or path ids. */
 export function createClientEngine(opts: ClientEngineOptions): ClientEngine {
