@@ -14,8 +14,11 @@ import {
   controlMethods,
   invokeControl,
   LinkEventTracker,
+  type RouterControlSource,
+  routerProvider,
 } from '../../../src/wanbond/control/index.js';
 import type { PathStats, SessionStats } from '../../../src/wanbond/engine/api.js';
+import { type SpeedtestDeps, SpeedtestJobs } from '../../../src/wanbond/speedtest/jobs.js';
 import { fakeRpc, loadModule } from './loader.js';
 
 /**
@@ -202,5 +205,21 @@ describe('a status reply built by the daemon renders', () => {
     expect(m.problems[0].text).toMatch(/does not answer/);
     r.state = 'idle';
     expect(model.build(r, wall, null).tunnel.label).toBe('Not connected');
+  });
+});
+
+describe('the Diagnostics tab on a freshly started router daemon', () => {
+  it("the daemon's answer for 'no speed test yet' shows as no results, not as a failure", async () => {
+    // The router's real provider and job list; result() needs none of the measuring dependencies.
+    const jobs = new SpeedtestJobs({} as SpeedtestDeps);
+    const daemon = {} as RouterControlSource;
+    const methods = controlMethods(routerProvider(daemon, { speedtest: jobs }), {});
+    const reply = await invokeControl(methods, 'speedtest_result', {}, []);
+    expect(reply.status).toBe(CONTROL_STATUS.NOT_FOUND);
+    // uhttpd hands the view the bare ubus status code.
+    const st = loadModule('wanbond.speedtest');
+    expect(st.last(reply.status)).toMatchObject({ state: 'idle', error: '', rows: [] });
+    // Polling a job that vanished (daemon restarted) still is an error.
+    expect(st.build(reply.status).state).toBe('error');
   });
 });

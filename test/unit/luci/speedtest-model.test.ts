@@ -9,6 +9,8 @@ describe('wanbond.speedtest: job replies -> progress and result rows', () => {
     expect(st.build(0).state).toBe('error');
     expect(st.build(4)).toMatchObject({ state: 'error', error: 'ubus error code 4' });
     expect(st.build(new Error('x')).error).toBe('x');
+    // LuCI appends the stack to an RPC error's message: only the first line is shown.
+    expect(st.build(new Error('RPC call failed\n  at ClassConstructor.x (rpc.js:1:1)')).error).toBe('RPC call failed');
   });
 
   it('shows progress and what is being measured while running', () => {

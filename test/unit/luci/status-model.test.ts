@@ -55,6 +55,36 @@ describe('wanbond.status: health of the rpc answer', () => {
     expect(h.text).toMatch(/System > Startup/);
   });
 
+  it('reads uhttpd\'s "Object not found" (what a stopped daemon really gives) as "daemon not running"', () => {
+    // The message as LuCI's rpc.js raised it against uhttpd + rpcd + ubusd with no `wanbond` object: the JSON-RPC
+    // error -32000, with the stack LuCI appends.
+    const e = new Error(
+      'RPC call to wanbond/status {} failed with error -32000: Object not found\n' +
+        '  at ClassConstructor.handleCallReply (http://192.168.1.1/luci-static/resources/rpc.js:82:7)',
+    );
+    expect(model.health(e)).toMatchObject({ kind: 'not-running', title: 'The wanbond daemon is not running' });
+    const t = new Error(
+      'RPC call to wanbond/status {} failed with error -32003: Request timed out\n  at x (rpc.js:1:1)',
+    );
+    expect(model.health(t).kind).toBe('timeout');
+    // Other transport errors show the first line only, not LuCI's stack.
+    const other = model.health(new Error('NetworkError: offline\n  at ClassConstructor.x (rpc.js:1:1)'));
+    expect(other.kind).toBe('error');
+    expect(other.text).toMatch(/NetworkError: offline/);
+    expect(other.text).not.toMatch(/ClassConstructor/);
+  });
+
+  it('gives dialogs a short reason for a failed call', () => {
+    expect(
+      model.reason(new Error('RPC call to wanbond/join {} failed with error -32000: Object not found\n  at x')),
+    ).toBe('the wanbond daemon is not running');
+    expect(model.reason(4)).toBe('the wanbond daemon is not running');
+    expect(model.reason(2)).toBe('ubus error code 2');
+    expect(model.reason(new Error('RPC call to wanbond/join {} failed with error -32002: Access denied'))).toBe(
+      'Access denied',
+    );
+  });
+
   it('recognises access denied both as ubus code 6 and as the rpcd JSON-RPC error', () => {
     expect(model.health(6).kind).toBe('denied');
     const e = new Error('RPC call to wanbond/status {} failed with error -32002: Access denied');

@@ -61,7 +61,7 @@ function phaseLabel(job) {
  */
 function build(reply) {
 	if (typeof reply === 'number' || reply instanceof Error)
-		return { state: 'error', progress: null, phase: '', rows: [], error: typeof reply === 'number' ? format.fmt(_('ubus error code %d'), reply) : reply.message, finished: null };
+		return { state: 'error', progress: null, phase: '', rows: [], error: typeof reply === 'number' ? format.fmt(_('ubus error code %d'), reply) : String(reply.message).split('\n')[0], finished: null };
 	if (!reply || typeof reply !== 'object' || (reply.job == null && reply.state == null))
 		return { state: 'idle', progress: null, phase: '', rows: [], error: '', finished: null };
 
@@ -109,7 +109,20 @@ function build(reply) {
 	};
 }
 
+/* ubus UBUS_STATUS_NOT_FOUND: the daemon has no such job. */
+const NOT_FOUND = 4;
+
+/*
+ * The reply to the page's first `speedtest_result` (no job: the newest one).
+ * A running daemon answers NOT_FOUND when no test has run since it started:
+ * that is "no results yet", not a failure (a stopped daemon is an RPC error).
+ */
+function last(reply) {
+	return build(reply === NOT_FOUND ? null : reply);
+}
+
 return baseclass.extend({
 	build: build,
+	last: last,
 	isBonded: isBonded
 });

@@ -96,11 +96,22 @@ function ratio(v) {
  * code (rpc.declare without `reject`), or an Error thrown by the transport.
  */
 function health(reply) {
-	/* rpcd answers a call the session's ACL does not grant with a JSON-RPC error, which rpc.js throws. */
-	if (reply instanceof Error && /Access denied|-32002/.test(reply.message))
-		reply = UBUS_PERMISSION_DENIED;
-	if (reply instanceof Error)
-		return { kind: 'error', cls: 'bad', title: _('Cannot reach the router'), text: format.fmt(_('The request failed: %s. Reload the page; if it persists, log in again.'), reply.message) };
+	/*
+	 * uhttpd answers a call to an object ubusd does not have (the daemon is not running) or one the session's ACL
+	 * does not grant with a JSON-RPC error (uhttpd ubus.c: -32000 object, -32002 access, -32003 timeout), which
+	 * rpc.js throws; LuCI appends the stack to the message, so only its first line is shown.
+	 */
+	if (reply instanceof Error) {
+		const msg = String(reply.message || '').split('\n')[0];
+		if (/-32000|Object not found/.test(msg))
+			reply = UBUS_NOT_FOUND;
+		else if (/-32002|Access denied/.test(msg))
+			reply = UBUS_PERMISSION_DENIED;
+		else if (/-32003/.test(msg))
+			reply = UBUS_TIMEOUT;
+		else
+			return { kind: 'error', cls: 'bad', title: _('Cannot reach the router'), text: format.fmt(_('The request failed: %s. Reload the page; if it persists, log in again.'), msg) };
+	}
 	if (typeof reply === 'number') {
 		switch (reply) {
 		case UBUS_NOT_FOUND:
@@ -124,6 +135,16 @@ function health(reply) {
 	if (reply == null || typeof reply !== 'object')
 		return { kind: 'error', cls: 'bad', title: _('No data from the wanbond daemon'), text: _('Reload the page. If it persists, restart wanbond under System > Startup.') };
 	return { kind: 'ok', cls: 'ok', title: '', text: '' };
+}
+
+/* A failed call's reason in a few words, for dialogs and notifications (the Status tab shows health() in full). */
+function reason(reply) {
+	if (typeof reply === 'number' && reply !== UBUS_NOT_FOUND)
+		return format.fmt(_('ubus error code %d'), reply);
+	const h = health(reply);
+	if (h.kind === 'not-running')
+		return _('the wanbond daemon is not running');
+	return h.kind === 'error' ? h.text : h.title;
 }
 
 function linkRow(l, nowMs) {
@@ -246,6 +267,7 @@ function build(reply, nowMs, rates) {
 return baseclass.extend({
 	build: build,
 	health: health,
+	reason: reason,
 	stateClass: stateClass,
 	stateLabel: stateLabel,
 	toEpochMs: toEpochMs,

@@ -60,7 +60,8 @@ return view.extend({
 			E('div', { 'class': 'cbi-section' }, [E('h3', [_('Results')]), this.resultNode])
 		]);
 
-		const last = speedtest.build(data[1]);
+		/* With the daemon unreachable the health banner above says why; no second error for the same cause. */
+		const last = speedtest.last(health.kind === 'ok' ? data[1] : null);
 		this.show(last);
 		if (last.state === 'running' && last.job)
 			this.follow(last.job);

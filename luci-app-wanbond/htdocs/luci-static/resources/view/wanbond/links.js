@@ -74,7 +74,7 @@ function macvlanDialog(ports) {
 					}
 					return api.macvlanAdd(p, n || undefined, undefined, addLink.checked).then((r) => {
 						if (!api.ok(r)) {
-							const why = typeof r === 'number' ? (r === 4 ? _('the wanbond daemon is not running') : _('ubus error code') + ' ' + r) : String(r && r.message);
+							const why = model.reason(r);
 							dom.content(out, E('p', { 'class': 'alert-message danger' }, [_('The MacVLAN helper failed:') + ' ' + why]));
 							return;
 						}
@@ -142,6 +142,15 @@ return view.extend({
 		o.nocreate = true;
 		o.optional = true;
 		o.filter = (sid, name) => name !== 'loopback' && name !== 'lan';
+		/* A link set by device + source has no interface: the grid shows those instead of "unspecified". */
+		const interfaceText = o.textvalue;
+		o.textvalue = function (sid) {
+			if (this.cfgvalue(sid))
+				return interfaceText.apply(this, [sid]);
+			const dev = uci.get('wanbond', sid, 'device');
+			const src = uci.get('wanbond', sid, 'source');
+			return dev ? '%h'.format(_('Device') + ': ' + dev + (src ? ' / ' + src : '')) : null;
+		};
 		o.validate = function (sid, v) {
 			return validate.link({ interface: v, device: current(this.section, sid, 'device'), source: current(this.section, sid, 'source') });
 		};
@@ -186,7 +195,7 @@ return view.extend({
 					'class': 'cbi-button cbi-button-remove',
 					'click': ui.createHandlerFn(null, () => api.macvlanDel(String(v.name)).then((r) => {
 						if (!api.ok(r))
-							ui.addNotification(null, E('p', [_('The MacVLAN helper failed:') + ' ' + (typeof r === 'number' ? _('ubus error code') + ' ' + r : String(r && r.message))]), 'danger');
+							ui.addNotification(null, E('p', [_('The MacVLAN helper failed:') + ' ' + model.reason(r)]), 'danger');
 						else
 							location.reload();
 					}))

@@ -13,8 +13,15 @@
  * match wins; unmatched traffic uses the default mode of the Server tab.
  */
 
-/* The value being edited if that option is on screen, else the stored one. */
+/*
+ * The value being edited if that option is on screen, else the stored one. An
+ * option its depends hide (a port once protocol is back to "all") counts as
+ * empty: LuCI removes it on save, and the admin could not see what to fix.
+ */
 function current(section, sid, option) {
+	const opt = section.children.filter((o) => o.option === option)[0];
+	if (opt && section.getUIElement(sid, option) && !opt.isActive(sid))
+		return '';
 	const v = section.formvalue(sid, option);
 	return v != null ? v : uci.get('wanbond', sid, option);
 }
@@ -77,6 +84,11 @@ return view.extend({
 		});
 		o.placeholder = _('all links');
 		o.optional = true;
+		/* The grid would say "none" for an empty list, which means all links. */
+		const linksText = o.textvalue;
+		o.textvalue = function (sid) {
+			return L.toArray(this.cfgvalue(sid)).length ? linksText.apply(this, [sid]) : _('all links');
+		};
 		o.onchange = function (ev, sid) {
 			revalidate(this.section, sid, 'mode');
 		};

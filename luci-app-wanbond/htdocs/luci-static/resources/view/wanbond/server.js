@@ -7,6 +7,7 @@
 'require wanbond.api as api';
 'require wanbond.apply as apply';
 'require wanbond.keys as keys';
+'require wanbond.status as model';
 'require wanbond.validate as validate';
 
 /*
@@ -43,6 +44,13 @@ function stage(map) {
 	return uci.save().then(() => map.load()).then(() => map.reset());
 }
 
+/* Why a `join` call failed; a bare ubus code from a running daemon means it refused the line. */
+function failure(reply, invalid) {
+	if (invalid && typeof reply === 'number' && reply !== 4)
+		return _('the line is not a valid pairing line') + ' (' + reply + ')';
+	return model.reason(reply);
+}
+
 function pairingDialog(map) {
 	const text = E('textarea', {
 		'class': 'cbi-input-textarea',
@@ -69,8 +77,7 @@ function pairingDialog(map) {
 					}
 					return api.join(line, false).then((reply) => {
 						if (!api.ok(reply)) {
-							const why = typeof reply === 'number' ? (reply === 4 ? _('the wanbond daemon is not running') : _('the line is not a valid pairing line') + ' (' + reply + ')') : String(reply && reply.message);
-							dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not read the pairing line:') + ' ' + why]));
+							dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not read the pairing line:') + ' ' + failure(reply, true)]));
 							return;
 						}
 						/* A line that carries the router's private key is written by the daemon itself: the key never
@@ -78,7 +85,7 @@ function pairingDialog(map) {
 						if (reply.has_private_key)
 							return api.join(line, true).then((applied) => {
 								if (!api.ok(applied)) {
-									dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not apply the pairing line:') + ' ' + String(applied && applied.message || applied)]));
+									dom.content(err, E('p', { 'class': 'alert-message danger' }, [_('Could not apply the pairing line:') + ' ' + failure(applied, false)]));
 									return;
 								}
 								uci.unload('wanbond');
