@@ -53,14 +53,25 @@ function muslAddon(prebuilt) {
   }
 }
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string', default: join(root, 'dist') },
-    config: { type: 'string', default: join(pkgDir, 'files/wanbond.config') },
-    bundle: { type: 'string', default: join(root, 'dist/wanbond.js') },
-    addon: { type: 'string' },
-  },
-});
+const USAGE = 'usage: node scripts/ipk.mjs [--out DIR] [--config FILE] [--bundle FILE] [--addon FILE]\n';
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      out: { type: 'string', default: join(root, 'dist') },
+      config: { type: 'string', default: join(pkgDir, 'files/wanbond.config') },
+      bundle: { type: 'string', default: join(root, 'dist/wanbond.js') },
+      addon: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (err) {
+  fail(`${err.message}\n${USAGE}`);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const meta = parsePackageMakefile(readFileSync(join(pkgDir, 'Makefile'), 'utf8'));
 const wsVersion = JSON.parse(readFileSync(join(root, 'src/wanbond/package.json'), 'utf8')).version;

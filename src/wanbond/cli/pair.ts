@@ -105,7 +105,7 @@ export const pair: Command = {
       );
     }
     io.stdout(`\nOn the router, run:\n\n  wanbond join '${result.line}'\n\n`);
-    io.stdout('or paste the line into LuCI (Services > wanbond > Paste pairing line).\n');
+    io.stdout('or paste the line into LuCI (Network > WAN Bonding > Server > Paste pairing line).\n');
     if (a.qr) io.stdout(`\n${renderQrText(encodeQr(result.line, { ecLevel: 'M' }))}\n`);
     io.stdout(
       result.generatedKey

@@ -33,7 +33,7 @@ const LUCI_CLASSES = new Set([
 ]);
 
 /** Methods that change something: they must be granted under "write", never under "read". */
-const MUTATING = new Set(['reload', 'speedtest', 'join', 'macvlan_add', 'macvlan_del']);
+const MUTATING = new Set(['reload', 'speedtest', 'join', 'new_key', 'macvlan_add', 'macvlan_del']);
 
 interface AclGroup {
   description: string;

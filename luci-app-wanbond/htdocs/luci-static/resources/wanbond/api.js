@@ -41,6 +41,8 @@ return baseclass.extend({
 	/* -> { device, interface, macaddr, link } */
 	macvlanAdd: safe(call('macvlan_add', ['parent', 'name', 'macaddr', 'add_link'])),
 	macvlanDel: safe(call('macvlan_del', ['name'])),
+	/* -> { public_key }: a new key pair in the router's key file; the private key stays in the daemon */
+	newKey: safe(call('new_key')),
 
 	/* True when an api call produced a usable reply object. */
 	ok: function (reply) {

@@ -165,17 +165,21 @@ return view.extend({
 		o.rawhtml = false;
 
 		o = s.taboption('security', form.Value, 'private_key', _('Private key'),
-			_('Write-only: the current key is never shown. Leave empty to keep it; paste a key only to replace it.'));
+			_('Write-only: the current key is never shown. Leave empty to keep it; paste a key only to replace it. A pasted key is stored in /etc/config/wanbond, where users of this page can read it; "Generate new key pair" keeps the key in a file only the daemon reads.'));
 		o.password = true;
 		o.placeholder = _('(unchanged)');
 		/* Never hand the secret to the page's inputs; empty means "keep". */
 		o.cfgvalue = () => '';
-		o.write = (sid, v) => uci.set('wanbond', sid, 'private_key', v.trim());
+		/* The daemon takes private_key or key_file, not both: a pasted key replaces the file. */
+		o.write = (sid, v) => {
+			uci.set('wanbond', sid, 'private_key', v.trim());
+			uci.unset('wanbond', sid, 'key_file');
+		};
 		o.remove = () => {};
 		o.validate = (sid, v) => (v === '' ? true : validate.key(v));
 
 		o = s.taboption('security', form.Button, '_genkey', _('New key pair'),
-			_('Makes a new private key in the browser. The tunnel stops working until the VPS knows the new public key.'));
+			_('The daemon makes a new private key in its key file; only the public key comes back. The tunnel stops working until the VPS knows the new public key.'));
 		o.inputtitle = _('Generate new key pair');
 		o.inputstyle = 'remove';
 		o.onclick = () => {
@@ -187,8 +191,17 @@ return view.extend({
 					E('button', {
 						'class': 'btn cbi-button-negative important',
 						'click': ui.createHandlerFn(null, () => {
-							uci.set('wanbond', 'main', 'private_key', keys.generate());
-							return stage(m).then(ui.hideModal);
+							return api.newKey().then((reply) => {
+								ui.hideModal();
+								if (!api.ok(reply)) {
+									ui.addNotification(null, E('p', [_('Could not make a new key:') + ' ' + model.reason(reply)]), 'danger');
+									return;
+								}
+								uci.unload('wanbond');
+								return uci.load('wanbond').then(() => m.load()).then(() => m.reset()).then(() => {
+									ui.addNotification(null, E('p', [_('New router public key:') + ' ' + reply.public_key]), 'info');
+								});
+							});
 						})
 					}, [_('Generate new key pair')])
 				])
