@@ -13,7 +13,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # npm ci wipes node_modules: only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm 11 writes lockfiles without other platforms' optional packages (biome, oxc bindings) and npm ci then
+  # refuses them; npm install from the same lockfile installs the same versions.
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 
 # Routers run Node 18 (OpenWrt 23.05): keep an official Node 18 binary (an npm registry package) beside the
