@@ -15,7 +15,10 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # npm 11 writes lockfiles without other platforms' optional packages (biome, oxc bindings) and npm ci then
   # refuses them; npm install from the same lockfile installs the same versions.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  if ! npm ci --no-audit --no-fund 2>/tmp/wanbond-npm-ci.log; then
+    echo "setup: npm ci refused the lockfile (see /tmp/wanbond-npm-ci.log); installing it with npm install"
+    npm install --no-audit --no-fund
+  fi
 fi
 
 # Routers run Node 18 (OpenWrt 23.05): keep an official Node 18 binary (an npm registry package) beside the
