@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePrivateKey } from '../../../src/wanbond/engine/keys.js';
 import { inNs, NamespaceSet, sh } from '../../../src/wanbond/lab/netns.js';
-import { BUNDLE, NsProcess, ROOT } from './process.js';
+import { NsProcess, ROOT } from '../tunnel/process.js';
 
 /**
  * A VPS and N routers, each with one WAN and a LAN host, all names under one per-run prefix:
@@ -17,6 +17,8 @@ import { BUNDLE, NsProcess, ROOT } from './process.js';
  * table's default route goes into the tunnel once it is up. The configs are written by `wanbond pair` and
  * `wanbond join` from the built bundle, as an admin would.
  */
+/** The bundle the tests run, as `buildBundle` leaves it. */
+export const BUNDLE = join(ROOT, 'dist', 'wanbond.js');
 const TOOL = join(import.meta.dirname, 'net-tool.mjs');
 export const VPS = '198.18.0.1';
 export const INET = '203.0.113.2';
@@ -143,7 +145,7 @@ export class World {
   }
 
   spawn(label: string, ns: string, args: string[]): NsProcess {
-    const p = new NsProcess(label, ns, args);
+    const p = new NsProcess(ns, process.execPath, args, { label });
     this.procs.push(p);
     return p;
   }
@@ -177,7 +179,7 @@ export class World {
   }
 
   async dispose(): Promise<void> {
-    for (const p of this.procs) await p.stop(3000);
+    for (const p of this.procs) await p.stop('SIGTERM', 3000);
     this.set.dispose();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -7,10 +7,13 @@ export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export class NsProcess {
   readonly lines: string[] = [];
   readonly child: ChildProcess;
+  /** Names the process in failure messages when a test runs several. */
+  readonly label: string;
   private exitCode: number | null | undefined;
   private readonly exited: Promise<number | null>;
 
-  constructor(ns: string, cmd: string, args: string[], opts: { stdin?: boolean } = {}) {
+  constructor(ns: string, cmd: string, args: string[], opts: { stdin?: boolean; label?: string } = {}) {
+    this.label = opts.label ?? args.find((a) => a === 'router' || a === 'server') ?? cmd;
     const stdin = opts.stdin ? 'pipe' : 'ignore';
     this.child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -38,14 +41,17 @@ export class NsProcess {
     return this.lines.join('\n');
   }
 
-  /** Resolves with the first line matching, searching what was already printed too. */
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  /** The first line matching from line index `from` on, searching what was already printed too. */
+  async waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const line = this.lines.find((l) => pattern.test(l));
+      const line = this.lines.slice(from).find((l) => pattern.test(l));
       if (line !== undefined) return line;
-      if (!this.running) throw new Error(`exited (${this.exitCode}) before ${pattern}:\n${this.output()}`);
-      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
+      if (!this.running) {
+        throw new Error(`${this.label} exited (${this.exitCode}) before ${pattern}:\n${this.output()}`);
+      }
+      if (Date.now() > deadline)
+        throw new Error(`${this.label}: no ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
