@@ -163,6 +163,8 @@ export function parseServerConfig(
       publicPorts.set(key, `client ${r.ref}`);
       client.forwards.push(f);
     }
+    const rate = r.int('rate_limit_kbit', 64, 10_000_000, 'a rate in kbit/s');
+    if (rate !== undefined) client.rateLimitKbit = rate;
     config.clients.push(client);
     r.finish();
   }

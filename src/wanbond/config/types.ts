@@ -66,6 +66,8 @@ export interface ClientConfig {
   address6?: string;
   routes: string[];
   forwards: ForwardConfig[];
+  /** Cap on this client's traffic through the VPS, each direction, in kbit/s (nft limit on the forward path). */
+  rateLimitKbit?: number;
 }
 
 export interface ServerConfig {

@@ -4,8 +4,25 @@ import { loadRouterConfig } from '../../../src/wanbond/config/router.js';
 import { loadServerConfig } from '../../../src/wanbond/config/server.js';
 import { publicKeyOf } from '../../../src/wanbond/engine/keys.js';
 import { inNs, isRoot } from '../../../src/wanbond/lab/netns.js';
-import { addList, openUciFile } from '../../../src/wanbond/pairing/uci-file.js';
+import { addList, openUciFile, setOption } from '../../../src/wanbond/pairing/uci-file.js';
 import { buildBundle, INET, pairingLine, VPS, World } from '../pairing/world.js';
+
+const RATE_LIMIT_KBIT = 4000;
+
+/**
+ * Upload from `ns` to the internet host through the tunnel: iperf3's received rate in kbit/s. `-O 1` leaves out
+ * the first second (slow start and the limit's burst), which would read above the cap.
+ */
+async function uploadKbit(w: World, ns: string, port: number): Promise<number> {
+  const server = execFile('ip', ['netns', 'exec', w.inet, 'iperf3', '-s', '-1', '-p', String(port)]);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await inNs(ns, 'iperf3', ['-c', INET, '-p', String(port), '-t', '4', '-O', '1', '-J']);
+    return JSON.parse(out).end.sum_received.bits_per_second / 1000;
+  } finally {
+    server.kill();
+  }
+}
 
 /** ping's exit status when no reply came (2 would be an error such as no route). */
 const PING_NO_REPLY = 1;
@@ -46,6 +63,8 @@ describe.skipIf(!isRoot())('one server, three router clients (needs root)', () =
     // An inbound forward to the LAN host behind router 2: public port 8080 on the VPS -> 192.168.2.2:9000.
     const file = openUciFile(w.serverFile);
     addList(file.pkg, 'site2', 'forward', ['tcp:8080:192.168.2.2:9000']);
+    // Site 3 is capped at 4 Mbit/s each way; sites 1 and 2 are not.
+    setOption(file.pkg, 'site3', 'rate_limit_kbit', String(RATE_LIMIT_KBIT));
     file.commit();
     w.server!.child.kill('SIGHUP');
     await w.server!.waitFor(/reloaded .*: 3 client\(s\)/);
@@ -102,6 +121,15 @@ describe.skipIf(!isRoot())('one server, three router clients (needs root)', () =
     w.server!.child.kill('SIGHUP');
     await w.server!.waitFor(/reloaded .*: 3 client\(s\)/, 10_000, mark);
     expect(await pingExit(s1.lan, s2.lanAddress)).toBe(PING_NO_REPLY);
+  }, 30_000);
+
+  it('caps a client at its rate_limit_kbit and leaves the others alone', async () => {
+    const [s1, , s3] = w.sites as [(typeof w.sites)[0], (typeof w.sites)[0], (typeof w.sites)[0]];
+    const capped = await uploadKbit(w, s3.lan, 5301);
+    expect(capped).toBeLessThan(RATE_LIMIT_KBIT * 1.25);
+    expect(capped).toBeGreaterThan(RATE_LIMIT_KBIT * 0.5);
+    // The uncapped neighbour is not held to that budget.
+    expect(await uploadKbit(w, s1.lan, 5302)).toBeGreaterThan(RATE_LIMIT_KBIT * 2);
   }, 30_000);
 
   it('forwards an inbound port to the host behind the right router', async () => {

@@ -53,6 +53,11 @@ describe.skipIf(!isRoot())('nftables rules in the kernel (needs root)', () => {
     expect(listed).toContain('dnat ip to 192.168.1.10:80');
     expect(listed).toMatch(/dnat ip6 to \[2001:db8:1::10\]:5060/);
     expect(listed).toContain('masquerade');
+    const capped = config({});
+    capped.clients = capped.clients.map((c) => ({ ...c, address6: 'fd00:255::2', rateLimitKbit: 8000 }));
+    const limited = await load(serverRuleset(capped, 1422));
+    expect(limited).toContain('rate over 1000 kbytes/second burst 100 kbytes');
+    expect(limited).toMatch(/ip6 daddr \{ 2001:db8:1::\/64, fd00:255::2 \} limit name "rl_down_home" drop/);
     const noWan = await load(serverRuleset(config({ wanDevice: undefined, masquerade: false }), 1422));
     expect(noWan).not.toContain('masquerade');
     expect(noWan).toContain('iifname != "wb0" tcp dport 8080');

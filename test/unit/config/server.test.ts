@@ -84,6 +84,16 @@ describe('server config', () => {
       mtu: 1420,
     });
     expect(config.clients[1]).toMatchObject({ address6: 'fd00:ffff::3', routes: ['fd00:1::/48'] });
+    expect(config.clients[0]?.rateLimitKbit).toBeUndefined();
+  });
+
+  it('reads a per-client rate limit and refuses a bad one with file:line', () => {
+    const { config } = parseServerConfig(base('', "\toption rate_limit_kbit '20000'\n"), FILE);
+    expect(config.clients[1]?.rateLimitKbit).toBe(20_000);
+    const e = failure(base('', "\toption rate_limit_kbit '20M'\n"));
+    expect(e.message).toMatch(
+      /^server\.office\.rate_limit_kbit: expected a rate in kbit\/s 64\.\.10000000, got '20M' at \/etc\/wanbond\/server:\d+$/,
+    );
   });
 
   const mistakes: [string, string, string, RegExp][] = [

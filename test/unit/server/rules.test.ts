@@ -76,6 +76,22 @@ describe('server nftables rules', () => {
     );
   });
 
+  it('caps a client with rate_limit_kbit: one named limit per direction shared by its v4 and v6 prefixes', () => {
+    const base = sampleServer();
+    const [home, shop] = base.clients;
+    const text = serverRuleset({ ...base, clients: [{ ...home!, rateLimitKbit: 10_000 }, shop!] }, 1420);
+    expect(text).toContain('limit rl_down_home { rate over 1250 kbytes/second burst 125 kbytes }');
+    expect(text).toContain('limit rl_up_home { rate over 1250 kbytes/second burst 125 kbytes }');
+    expect(text).toContain(
+      'oifname "wb0" ip daddr { 10.255.0.2/32, 192.168.1.0/24 } limit name "rl_down_home" drop comment "home rate limit"',
+    );
+    expect(text).toContain('oifname "wb0" ip6 daddr { 2001:db8:1::/64 } limit name "rl_down_home" drop');
+    expect(text).toContain('iifname "wb0" ip saddr { 10.255.0.2/32, 192.168.1.0/24 } limit name "rl_up_home" drop');
+    // Before the DNAT accept, so inbound forwards are capped too; clients without a cap get no rule.
+    expect(text.indexOf('rl_down_home" drop')).toBeLessThan(text.indexOf('ct status dnat accept'));
+    expect(text).not.toContain('rl_down_shop');
+  });
+
   it('refuses interface names nft would misparse', () => {
     expect(() => serverRuleset(sampleServer({ wanDevice: 'eth0"; flush ruleset' }), 1420)).toThrow(/unsafe name/);
   });
