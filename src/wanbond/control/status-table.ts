@@ -71,6 +71,9 @@ export function formatStatusTable(reply: Json, nowSeconds: number): string {
     num(tunnel.mtu) !== undefined && `mtu ${num(tunnel.mtu)}`,
     num(tunnel.reorder_depth) !== undefined && `reorder ${num(tunnel.reorder_depth)}`,
     num(tunnel.resent_packets) !== undefined && `resent ${num(tunnel.resent_packets)}`,
+    num(tunnel.skipped_packets) !== undefined && `skipped ${num(tunnel.skipped_packets)}`,
+    num(tunnel.duplicate_overhead) !== undefined && `duplicates ${pct(num(tunnel.duplicate_overhead))}`,
+    num(tunnel.bonded_of_estimates) !== undefined && `bonded/estimates ${pct(num(tunnel.bonded_of_estimates))}`,
   ].filter(Boolean);
   if (tparts.length > 0) out.push(tparts.join(', '));
   out.push('');

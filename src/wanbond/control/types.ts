@@ -44,6 +44,12 @@ export interface TunnelReply {
   duplicate_packets: number;
   late_delivered?: number;
   duplicates_sent?: number;
+  /** Holes given up on at the reorder deadline (a loss the user's TCP sees). */
+  skipped_packets?: number;
+  /** Fraction 0..1 of sent bytes that were copies (redundant mode, rescues). */
+  duplicate_overhead?: number;
+  /** Send rate over the sum of the up paths' capacity estimates: how full the bond runs (0..1+). */
+  bonded_of_estimates?: number;
 }
 
 export interface TotalsReply {

@@ -10,7 +10,7 @@ import type { LinkEvent } from './types.js';
 export const UBUS_OBJECT_NAME = 'wanbond';
 export const LINK_EVENT = 'wanbond.link';
 
-const DOUBLE_FIELDS = new Set(['loss', 'share', 'rtt_ms', 'hold_ms']);
+const DOUBLE_FIELDS = new Set(['loss', 'share', 'rtt_ms', 'hold_ms', 'duplicate_overhead', 'bonded_of_estimates']);
 
 /** Marks fractional fields as DOUBLE for the blobmsg encoder; everything else keeps libubox's JSON rules. */
 export function toUbusWire(value: unknown, key?: string): unknown {

@@ -47,6 +47,9 @@ const stats = (): SessionStats => ({
   rxBytes: 4000,
   handshakes: 2,
   holdMs: 12.3456,
+  skippedPackets: 1,
+  duplicateOverhead: 0.012345,
+  bondedOfEstimates: 0.91234,
 });
 
 // Engine clock at 65 s while the wall clock says 2026-01-01T00:01:05Z.
@@ -78,6 +81,9 @@ describe('buildStatus', () => {
       resent_packets: 4,
       handshakes: 2,
       hold_ms: 12.35,
+      skipped_packets: 1,
+      duplicate_overhead: 0.0123,
+      bonded_of_estimates: 0.912,
       established_at: Date.UTC(2026, 0, 1, 0, 0, 1) / 1000,
     });
   });
@@ -131,6 +137,7 @@ describe('buildStatus', () => {
     expect(text).toContain('wan2 (backup)');
     expect(text).toContain('1m00s');
     expect(text).toContain('1/3 links up');
+    expect(text).toContain('reorder 3, resent 4, skipped 1, duplicates 1.2%, bonded/estimates 91%');
   });
 
   it('maps policies', () => {
