@@ -16,12 +16,12 @@
 // Counted: server crashes (its process must still run), bytes from the server reaching A (nft counters in A and in
 // V's output), the router's throughput under flood / quiet, the server's RSS before and after, kernel UDP drops.
 // Writes bench/results/hostile.json.
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NsChildren, ns, sh, sleep, waitFor } from '../lib/procs.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -38,39 +38,14 @@ const P = `wb${randomBytes(3).toString('hex')}`;
 const NS = { r: `${P}r`, x: `${P}x`, v: `${P}v`, a: `${P}a` };
 const TUN = `${P}t`;
 const dir = mkdtempSync(join(tmpdir(), 'wbhostile-'));
-const children = [];
+const children = new NsChildren();
 
-const sh = (cmd, a, input) =>
-  execFileSync(cmd, a, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-const ns = (n, cmd, a, input) => sh('ip', ['netns', 'exec', n, cmd, ...a], input);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => process.stderr.write(`hostile: ${msg}\n`);
 
-function spawnIn(n, cmd, a) {
-  const child = spawn('ip', ['netns', 'exec', n, cmd, ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.out = '';
-  child.stdout.on('data', (d) => {
-    child.out += d;
-  });
-  child.stderr.on('data', (d) => {
-    child.out += d;
-  });
-  child.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  children.push(child);
-  return child;
-}
-
-async function waitFor(child, re, ms) {
-  const deadline = Date.now() + ms;
-  while (!re.test(child.out)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before ${re}:\n${child.out}`);
-    if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${child.out}`);
-    await sleep(50);
-  }
-}
+const spawnIn = (n, cmd, a) => children.spawn(n, cmd, a);
 
 function cleanup() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.killAll();
   for (const n of Object.values(NS)) {
     try {
       for (const pid of sh('ip', ['netns', 'pids', n]).split('\n').filter(Boolean))

@@ -10,12 +10,13 @@
 //  3. wanbond over w0..w2: a TCP upload paced at 20 Mbit/s, w1 cut (input drop on both ends) after 2 s: longest gap in delivered bytes,
 //     next to the longest gap of the same transfer without a cut.
 // Writes bench/results/tunnel-<time>.json and prints a summary.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NsChildren, ns, sh, sleep, waitFor } from '../lib/procs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOOL = join(ROOT, 'test', 'netns', 'tunnel', 'tcp-tool.mjs');
@@ -33,27 +34,11 @@ const OVPN_TUN = `${P}o`;
 const dir = mkdtempSync(join(tmpdir(), 'wbbench-'));
 // The daemons run from a private copy: a rebuild elsewhere rewrites dist/tuntap2.node in place (SIGBUS for us).
 const BUNDLE = join(dir, 'wanbond.js');
-const children = [];
+const children = new NsChildren();
 
-const sh = (cmd, a, input) =>
-  execFileSync(cmd, a, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-const ns = (n, cmd, a, input) => sh('ip', ['netns', 'exec', n, cmd, ...a], input);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
-function spawnIn(n, cmd, a) {
-  const child = spawn('ip', ['netns', 'exec', n, cmd, ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.out = '';
-  child.stdout.on('data', (d) => {
-    child.out += d;
-  });
-  child.stderr.on('data', (d) => {
-    child.out += d;
-  });
-  child.exited = new Promise((r) => child.on('exit', r));
-  children.push(child);
-  return child;
-}
+const spawnIn = (n, cmd, a) => children.spawn(n, cmd, a);
 
 async function stop(child) {
   if (args.includes('--debug') && child.out)
@@ -66,7 +51,7 @@ async function stop(child) {
 }
 
 function cleanup() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.killAll();
   for (const n of [R, V]) {
     try {
       for (const pid of sh('ip', ['netns', 'pids', n]).split('\n').filter(Boolean))
@@ -185,14 +170,6 @@ async function startOpenvpn() {
   await waitFor(router, /Initialization Sequence Completed/);
   await waitPing(R, '10.8.0.1');
   return { server, router, peerAddress: '10.8.0.1' };
-}
-
-async function waitFor(child, re, ms = 15000) {
-  const deadline = Date.now() + ms;
-  while (!re.test(child.out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re}:\n${child.out}`);
-    await sleep(50);
-  }
 }
 
 function cpuTicks(pid) {
