@@ -3,6 +3,7 @@
  * shapes; `load*Config` turns a UCI file into them or throws a ConfigError naming file:line.
  */
 import type { Mode } from '../engine/api.js';
+import type { PolicyConfig, RuleConfig } from '../engine/classify-types.js';
 
 export interface LinkConfig {
   name: string;
@@ -15,22 +16,9 @@ export interface LinkConfig {
   backup: boolean;
 }
 
-export interface PolicyConfig {
-  name: string;
-  mode: Mode;
-  useLinks: string[];
-}
-
-export interface RuleConfig {
-  name: string;
-  srcIp?: string;
-  destIp?: string;
-  proto?: string;
-  srcPort?: string;
-  destPort?: string;
-  family?: 'ipv4' | 'ipv6' | 'any';
-  usePolicy: string;
-}
+// `config policy` and `config rule` as the engine's classifier reads them: one definition, owned by the engine,
+// because config may depend on the engine but not the reverse.
+export type { PolicyConfig, RuleConfig };
 
 export interface RouterConfig {
   file: string;

@@ -1,7 +1,6 @@
 /**
- * The shapes the classifier reads. They mirror config/types.ts (RuleConfig, PolicyConfig) structurally, so the
- * engine keeps importing nothing from config/ (config depends on the engine, not the reverse) while the daemon
- * passes its RouterConfig's arrays straight in.
+ * `config policy` and `config rule` after validation: defined here so the engine imports nothing from config/
+ * (config depends on the engine, not the reverse); config/types.ts re-exports them for the rest of the daemon.
  */
 import type { Mode } from './api.js';
 
