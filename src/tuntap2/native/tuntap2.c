@@ -266,6 +266,37 @@ static tun_dev *get_dev(napi_env env, napi_value obj, int must_be_open) {
   return d;
 }
 
+/* The head every method that takes a handle first shares: reads up to `want` arguments (missing ones are
+ * undefined) and unwraps the handle. NULL means a JS exception is pending. */
+static tun_dev *method_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, int must_be_open) {
+  size_t argc = want;
+  napi_value undef;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || napi_get_undefined(env, &undef) != napi_ok) {
+    napi_throw_error(env, NULL, "tuntap2: N-API call failed");
+    return NULL;
+  }
+  for (size_t i = argc; i < want; i++) argv[i] = undef;
+  return get_dev(env, argv[0], must_be_open);
+}
+
+/* uv_poll_init once per device (start and setRef both need the handle); 0, or -1 with a JS exception pending. */
+static int ensure_poll(napi_env env, tun_dev *d) {
+  if (d->poll_inited) return 0;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_error(env, NULL, "tuntap2: no event loop");
+    return -1;
+  }
+  int r = uv_poll_init(loop, &d->poll, d->fd);
+  if (r < 0) {
+    throw_errno(env, "TUN poll failed", -r, NULL);
+    return -1;
+  }
+  d->poll.data = d;
+  d->poll_inited = 1;
+  return 0;
+}
+
 static int get_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *len) {
   bool is_ta = false;
   napi_typedarray_type type;
@@ -482,15 +513,8 @@ static void on_readable(uv_poll_t *h, int status, int events) {
 
 /* start(handle, onBatch(count), onError(err)): (re)starts the watcher; calling it again replaces the callbacks. */
 static napi_value js_start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], undef;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  if (argc < 3) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "start(handle, onBatch, onError)");
-    return NULL;
-  }
-  tun_dev *d = get_dev(env, argv[0], 1);
+  napi_value argv[3];
+  tun_dev *d = method_args(env, info, 3, argv, 1);
   if (d == NULL) return NULL;
   if (!get_function(env, argv[1], "onBatch") || !get_function(env, argv[2], "onError")) return NULL;
   delete_ref(env, &d->on_batch);
@@ -502,17 +526,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     CHECK(napi_create_string_utf8(env, "tuntap2:read", NAPI_AUTO_LENGTH, &res_name));
     CHECK(napi_async_init(env, argv[0], res_name, &d->async_ctx));
   }
-  if (!d->poll_inited) {
-    uv_loop_t *loop = NULL;
-    CHECK(napi_get_uv_event_loop(env, &loop));
-    int r = uv_poll_init(loop, &d->poll, d->fd);
-    if (r < 0) {
-      throw_errno(env, "TUN poll failed", -r, NULL);
-      return NULL;
-    }
-    d->poll.data = d;
-    d->poll_inited = 1;
-  }
+  if (ensure_poll(env, d) < 0) return NULL;
   if (!d->poll_active) {
     int r = uv_poll_start(&d->poll, UV_READABLE, on_readable);
     if (r < 0) {
@@ -522,51 +536,35 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     d->poll_active = 1;
     CHECK(napi_reference_ref(env, d->self_ref, NULL));
   }
-  return undef;
+  return NULL;
 }
 
 /* stop(handle): stop reading (back-pressure); packets then queue in the kernel up to txqueuelen. */
 static napi_value js_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], undef;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 0);
+  napi_value argv[1];
+  tun_dev *d = method_args(env, info, 1, argv, 0);
   if (d == NULL) return NULL;
   stop_poll(d, 0);
-  return undef;
+  return NULL; /* a callback's NULL is undefined in JS */
 }
 
 /* setRef(handle, bool): whether an active reader keeps the event loop alive (default yes, like a socket). */
 static napi_value js_set_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], undef;
+  napi_value argv[2];
   bool on = true;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 1);
+  tun_dev *d = method_args(env, info, 2, argv, 1);
   if (d == NULL) return NULL;
-  if (argc < 2 || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
+  if (napi_get_value_bool(env, argv[1], &on) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setRef(handle, boolean)");
     return NULL;
   }
-  if (!d->poll_inited) {
-    uv_loop_t *loop = NULL;
-    CHECK(napi_get_uv_event_loop(env, &loop));
-    int r = uv_poll_init(loop, &d->poll, d->fd);
-    if (r < 0) {
-      throw_errno(env, "TUN poll failed", -r, NULL);
-      return NULL;
-    }
-    d->poll.data = d;
-    d->poll_inited = 1;
-  }
+  if (ensure_poll(env, d) < 0) return NULL;
   if (on) {
     uv_ref((uv_handle_t *)&d->poll);
   } else {
     uv_unref((uv_handle_t *)&d->poll);
   }
-  return undef;
+  return NULL;
 }
 
 /* ---------- write ---------- */
@@ -589,15 +587,12 @@ static int write_one(tun_dev *d, const uint8_t *p, size_t n) {
 }
 
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], undef, out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 1);
+  napi_value argv[2], out;
+  tun_dev *d = method_args(env, info, 2, argv, 1);
   if (d == NULL) return NULL;
   const uint8_t *p;
   size_t n;
-  if (!get_bytes(env, argc > 1 ? argv[1] : undef, &p, &n)) return NULL;
+  if (!get_bytes(env, argv[1], &p, &n)) return NULL;
   int r = write_one(d, p, n);
   if (r < 0) {
     throw_errno(env, "TUN write failed", -r, write_hint(-r));
@@ -609,27 +604,22 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 
 /* writeBatch(handle, packets[, count]) -> number written; stops at EAGAIN; other errors throw with `written`. */
 static napi_value js_write_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], undef, out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 1);
+  napi_value argv[3], out;
+  tun_dev *d = method_args(env, info, 3, argv, 1);
   if (d == NULL) return NULL;
   bool is_arr = false;
-  if (argc < 2 || napi_is_array(env, argv[1], &is_arr) != napi_ok || !is_arr) {
+  if (napi_is_array(env, argv[1], &is_arr) != napi_ok || !is_arr) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be an array of Uint8Array");
     return NULL;
   }
   uint32_t len = 0;
   CHECK(napi_get_array_length(env, argv[1], &len));
-  if (argc > 2) {
-    napi_valuetype t;
-    CHECK(napi_typeof(env, argv[2], &t));
-    if (t != napi_undefined) {
-      uint32_t count;
-      if (!get_u32(env, argv[2], 0, len, "count", &count)) return NULL;
-      len = count;
-    }
+  napi_valuetype t;
+  CHECK(napi_typeof(env, argv[2], &t));
+  if (t != napi_undefined) {
+    uint32_t count;
+    if (!get_u32(env, argv[2], 0, len, "count", &count)) return NULL;
+    len = count;
   }
   uint32_t written = 0;
   for (uint32_t i = 0; i < len; i++) {
@@ -656,22 +646,16 @@ static napi_value js_write_batch(napi_env env, napi_callback_info info) {
 /* ---------- close / stats ---------- */
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], undef;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 0);
+  napi_value argv[1];
+  tun_dev *d = method_args(env, info, 1, argv, 0);
   if (d == NULL) return NULL;
   close_dev(d, 0);
-  return undef;
+  return NULL;
 }
 
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], undef, obj;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_undefined(env, &undef));
-  tun_dev *d = get_dev(env, argc > 0 ? argv[0] : undef, 0);
+  napi_value argv[1], obj;
+  tun_dev *d = method_args(env, info, 1, argv, 0);
   if (d == NULL) return NULL;
   CHECK(napi_create_object(env, &obj));
   if (set_prop_num(env, obj, "rxPackets", d->rx_packets) == NULL) return NULL;
