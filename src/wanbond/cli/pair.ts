@@ -4,7 +4,7 @@ import { PoolExhaustedError } from '../pairing/pool.js';
 import { encodeQr } from '../pairing/qr.js';
 import { renderQrText } from '../pairing/qr-text.js';
 import { describeReload, reloadRunning } from '../pairing/reload.js';
-import { type Command, wantsHelp } from './command.js';
+import { type Command, parseOrExit } from './command.js';
 
 const DEFAULT_CONFIG = '/etc/wanbond/server';
 
@@ -69,15 +69,8 @@ export const pair: Command = {
   summary: 'add a router to this server and print its pairing line',
   usage: USAGE,
   async run(args, io) {
-    if (wantsHelp(args)) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    const a = parse(args);
-    if (typeof a === 'string') {
-      io.stderr(`wanbond pair: ${a}\n\n${USAGE}\n`);
-      return 1;
-    }
+    const a = parseOrExit(pair, args, io, parse);
+    if (typeof a === 'number') return a;
     let result: ReturnType<typeof pairClient>;
     try {
       result = pairClient(a.config, {

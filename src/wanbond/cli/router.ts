@@ -18,7 +18,7 @@ import { netifdLinkResolver } from '../openwrt/netifd.js';
 import { type NetifdLinkWatch, watchLinkInterfaces } from '../openwrt/netifd-links.js';
 import { PolicyRouter } from '../openwrt/policy-routing.js';
 import { SpeedtestJobs, serverTunnelAddress } from '../speedtest/jobs.js';
-import { type Command, wantsHelp } from './command.js';
+import { type Command, parseOrExit } from './command.js';
 
 const USAGE = `usage: wanbond router -c FILE [--ubus-socket PATH] [--control-socket PATH|off]
                       [--policy-routing auto|on|off] [--lan-device DEV[,DEV...]] [--debug]
@@ -46,15 +46,8 @@ export const router: Command = {
   summary: 'run the router daemon in the foreground',
   usage: USAGE,
   async run(args, io) {
-    if (wantsHelp(args)) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    const parsed = parseDaemonArgs(args, OPTIONS);
-    if (typeof parsed === 'string') {
-      io.stderr(`wanbond router: ${parsed}\n\n${USAGE}\n`);
-      return 1;
-    }
+    const parsed = parseOrExit(router, args, io, (a) => parseDaemonArgs(a, OPTIONS));
+    if (typeof parsed === 'number') return parsed;
     const policyMode = (parsed.values.get('--policy-routing') ?? 'auto') as PolicyRoutingMode;
     if (!['auto', 'on', 'off'].includes(policyMode)) {
       io.stderr(`wanbond router: --policy-routing must be auto, on or off\n`);

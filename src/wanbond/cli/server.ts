@@ -8,7 +8,7 @@ import { createLogger, errText } from '../io/log.js';
 import { runDaemon } from '../io/run-daemon.js';
 import { openTunDevice } from '../io/tun-device.js';
 import { ServerDaemon } from '../server/daemon.js';
-import { type Command, wantsHelp } from './command.js';
+import { type Command, parseOrExit } from './command.js';
 
 const USAGE = `usage: wanbond server -c FILE [--control-socket PATH|off] [--ubus-socket PATH] [--debug]
 
@@ -31,15 +31,8 @@ export const server: Command = {
   summary: 'run the VPS daemon in the foreground',
   usage: USAGE,
   async run(args, io) {
-    if (wantsHelp(args)) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    const parsed = parseDaemonArgs(args, ['--control-socket', '--ubus-socket']);
-    if (typeof parsed === 'string') {
-      io.stderr(`wanbond server: ${parsed}\n\n${USAGE}\n`);
-      return 1;
-    }
+    const parsed = parseOrExit(server, args, io, (a) => parseDaemonArgs(a, ['--control-socket', '--ubus-socket']));
+    if (typeof parsed === 'number') return parsed;
     const log = createLogger('server', io, { debug: parsed.debug });
     const controlSocket = parsed.values.get('--control-socket');
     const ubusSocket = parsed.values.get('--ubus-socket');

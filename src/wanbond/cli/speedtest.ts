@@ -1,7 +1,7 @@
 import { statusText } from 'ubus-js';
 import { callUnixControl, DEFAULT_CONTROL_SOCKET } from '../control/unix-socket.js';
 import { DEFAULT_SECONDS, MAX_SECONDS, type SpeedtestJob } from '../speedtest/jobs.js';
-import { type Command, wantsHelp } from './command.js';
+import { type Command, parseOrExit } from './command.js';
 import { EXIT_NOT_RUNNING } from './status.js';
 
 const USAGE = `usage: wanbond speedtest [--link NAME] [--seconds N] [--json] [--socket PATH]
@@ -78,15 +78,8 @@ export const speedtest: Command = {
   summary: 'measure each link and the bonded tunnel',
   usage: USAGE,
   async run(args, io) {
-    if (wantsHelp(args)) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    const o = parse(args);
-    if (typeof o === 'string') {
-      io.stderr(`wanbond speedtest: ${o}\n\n${USAGE}\n`);
-      return 1;
-    }
+    const o = parseOrExit(speedtest, args, io, parse);
+    if (typeof o === 'number') return o;
     let job: string;
     try {
       const r = await callUnixControl(o.socket, 'speedtest', {

@@ -3,7 +3,7 @@ import { defaultSocketPath, STATUS, statusText, UbusClient } from 'ubus-js';
 import { formatStatusTable } from '../control/status-table.js';
 import { UBUS_OBJECT_NAME } from '../control/ubus-object.js';
 import { callUnixControl, DEFAULT_CONTROL_SOCKET } from '../control/unix-socket.js';
-import { type Command, wantsHelp } from './command.js';
+import { type Command, parseOrExit } from './command.js';
 
 const USAGE = `usage: wanbond status [--json] [--socket PATH] [--ubus-socket PATH]
 
@@ -76,15 +76,8 @@ export const status: Command = {
   summary: 'show the running daemon links and session',
   usage: USAGE,
   async run(args, io) {
-    if (wantsHelp(args)) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    const o = parse(args);
-    if (typeof o === 'string') {
-      io.stderr(`wanbond status: ${o}\n\n${USAGE}\n`);
-      return 1;
-    }
+    const o = parseOrExit(status, args, io, parse);
+    if (typeof o === 'number') return o;
     let got: Fetched;
     if (o.socket) got = await viaUnix(o.socket);
     else if (o.ubusSocket) got = await viaUbus(o.ubusSocket);

@@ -41,6 +41,17 @@ describe('wanbond CLI', () => {
     }
   });
 
+  it('names the command, the reason and the usage for a bad option (exit 1)', async () => {
+    for (const name of ['router', 'server', 'status', 'speedtest', 'pair']) {
+      const c = capture();
+      expect(await main([name, '--no-such-option'], c.io)).toBe(1);
+      const text = c.err.join('');
+      expect(text).toMatch(new RegExp(`^wanbond ${name}: .*--no-such-option`));
+      expect(text).toContain(`usage: wanbond ${name}`);
+      expect(c.out).toEqual([]);
+    }
+  });
+
   it('rejects an unknown command with exit 1', async () => {
     const c = capture();
     expect(await main(['frobnicate'], c.io)).toBe(1);
