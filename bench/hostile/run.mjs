@@ -2,7 +2,7 @@
 // Hostile-input benchmark (needs root): a live wanbond server in a namespace takes a flood of garbage and forged
 // handshakes from an attacker namespace while a real router moves an iperf3 TCP transfer through the tunnel.
 //
-//   node bench/hostile/run.mjs [--random N] [--handshakes N] [--pps N] [--mbit N] [--build] [--debug]
+//   node bench/hostile/run.mjs [--random N] [--handshakes N] [--pps N] [--mbit N] [--rounds N] [--build] [--debug]
 //
 // Runs dist/wanbond.js (`make build` first, or --build) from a private copy: a rebuild while it runs rewrites
 // dist/tuntap2.node in place, which would kill (SIGBUS) every process that has it mapped.
@@ -10,15 +10,17 @@
 // Topology (every name under one random wb prefix, removed at the end):
 //   router R (10.92.0.2, WAN shaped to --mbit with tbf both ways) -- isp X -- vps V (198.18.0.1:5555, the server)
 //                                                                           `-- attacker A (10.93.0.2)
-// Phases: a quiet iperf3 upload (baseline), then the same upload while A sends --random random datagrams (1,000,000;
-// half of them typed like wanbond messages) and --handshakes forged initiations (100,000: half with a random mac1,
-// what a scanner can send; half with a valid mac1, what someone who knows the server's public key can send) at --pps.
+// A sends --random random datagrams (1,000,000; half of them typed like wanbond messages) and --handshakes forged
+// initiations (100,000: half with a random mac1, what a scanner can send; half with a valid mac1, what someone who
+// knows the server's public key can send) at --pps, cut into --rounds parts (3). Each round is a quiet iperf3 upload
+// and one under its part of the flood, alternating which comes first; the throughput figure is the median flooded
+// run over the median quiet run (one pair of runs on a shared machine was too noisy: 0.90-1.08 over three runs).
 // Counted: server crashes (its process must still run), bytes from the server reaching A (nft counters in A and in
-// V's output), the router's throughput under flood / quiet, the server's RSS before and after, kernel UDP drops.
-// Writes bench/results/hostile.json.
+// V's output), the throughputs, the server's RSS before and after and its `status` process/limits sections, kernel
+// UDP drops, the load average before and after. Writes bench/results/hostile.json.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NsChildren, ns, sh, sleep, waitFor } from '../lib/procs.mjs';
@@ -34,6 +36,7 @@ const RANDOM = opt('--random', 1_000_000);
 const HANDSHAKES = opt('--handshakes', 100_000);
 const PPS = opt('--pps', 50_000);
 const MBIT = opt('--mbit', 50);
+const ROUNDS = Math.max(1, opt('--rounds', 3));
 const P = `wb${randomBytes(3).toString('hex')}`;
 const NS = { r: `${P}r`, x: `${P}x`, v: `${P}v`, a: `${P}a` };
 const TUN = `${P}t`;
@@ -119,6 +122,14 @@ function cpuSeconds(pid) {
   return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
+/**
+ * Seconds the process's main thread (the event loop) was runnable but waited for a CPU: how much the machine's
+ * other load, the flood generator's included (it shares these cores), held the server back.
+ */
+function runDelaySeconds(pid) {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
 /** Initiations with a valid mac1 (HMAC keyed by the server's public key) and random everything else. */
 function forgedInitiations(serverPub, count) {
   const key = createHash('sha256').update('mac1----').update(serverPub).digest();
@@ -167,7 +178,18 @@ config link 'wan0'
 }
 
 async function iperf(seconds) {
-  const c = spawnIn(NS.r, 'iperf3', ['-c', '10.255.0.1', '-t', String(seconds), '-J', '--connect-timeout', '5000']);
+  // The first second (slow start) is left out of the figure.
+  const c = spawnIn(NS.r, 'iperf3', [
+    '-c',
+    '10.255.0.1',
+    '-t',
+    String(seconds),
+    '-O',
+    '1',
+    '-J',
+    '--connect-timeout',
+    '5000',
+  ]);
   const { code } = await c.exited;
   if (code !== 0) throw new Error(`iperf3 failed (${code}):\n${c.out.slice(-2000)}`);
   const j = JSON.parse(c.out);
@@ -176,6 +198,17 @@ async function iperf(seconds) {
     bytes: j.end.sum_received.bytes,
     retransmits: j.end.sum_sent.retransmits,
   };
+}
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return Number((v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2).toFixed(2));
+}
+
+function loadAverage() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 }
 
 async function main() {
@@ -231,54 +264,122 @@ async function main() {
       if (i > 15) throw new Error(`tunnel not up\n--- server\n${server.out}\n--- router\n${router.out}`);
     }
   }
+  const serverStatusOf = (path) => {
+    try {
+      return JSON.parse(sh(process.execPath, [BUNDLE, 'status', '--json', '--socket', path]));
+    } catch {
+      return undefined;
+    }
+  };
+  /** One part of the flood: random datagrams, and forged initiations with a random and with a valid mac1. */
+  const floodOnce = async (random, handshakes) => {
+    // The three floods share --pps in proportion to their counts, so they all last about as long.
+    const rate = (n) => String(Math.max(1, Math.round((PPS * n) / (random + handshakes))));
+    const half = Math.floor(handshakes / 2);
+    const floods = [
+      spawnIn(NS.a, flood, ['198.18.0.1', '5555', String(random), rate(random), 'random']),
+      spawnIn(NS.a, flood, ['198.18.0.1', '5555', String(half), rate(half), 'init']),
+      spawnIn(NS.a, flood, [
+        '198.18.0.1',
+        '5555',
+        String(handshakes - half),
+        rate(handshakes - half),
+        'file',
+        forgedFile,
+      ]),
+    ];
+    await Promise.all(floods.map((f) => f.exited));
+    return floods.map((f) => JSON.parse(f.out.trim().split('\n').pop()));
+  };
   const iperfServer = spawnIn(NS.v, 'iperf3', ['-s', '-B', '10.255.0.1', '--forceflush']);
   await waitFor(iperfServer, /listening/i, 5000);
-  const floodSeconds = Math.ceil((RANDOM + HANDSHAKES) / PPS);
-  const seconds = Math.max(5, floodSeconds);
+  // The flood is cut into ROUNDS equal parts; each round is one quiet and one flooded transfer of the same length,
+  // in alternating order (Q F, F Q, Q F, ...), so load from elsewhere on the machine that drifts over the minutes
+  // falls on both sides alike. The figure is the median flooded run over the median quiet run.
+  const perRound = { random: Math.round(RANDOM / ROUNDS), handshakes: Math.round(HANDSHAKES / ROUNDS) };
+  const seconds = Math.max(5, Math.ceil((perRound.random + perRound.handshakes) / PPS));
 
-  log(`warm-up, then quiet run (${seconds} s at ${MBIT} Mbit/s)`);
+  log(`warm-up, then ${ROUNDS} rounds of a quiet and a flooded ${seconds} s upload at ${MBIT} Mbit/s`);
+  const loadBefore = loadAverage();
   await iperf(2);
   const rssBefore = rssKb(server.pid);
-  const cpu0 = cpuSeconds(server.pid);
-  const rcpu0 = cpuSeconds(router.pid);
-  const quiet = await iperf(seconds);
-  const cpu1 = cpuSeconds(server.pid);
-  const rcpu1 = cpuSeconds(router.pid);
-  const tunnelBefore = routerTunnel();
-  const routerUdpBefore = udpStats(NS.r);
-  // RSS after the quiet transfer too: growth from here on is the flood's, not the transfer's buffers.
-  const rssAfterQuiet = rssKb(server.pid);
-  log(`quiet: ${quiet.mbit.toFixed(1)} Mbit/s`);
-
-  const udpBefore = udpStats(NS.v);
   const attackBefore = { a: nftCounter(NS.a), v: nftCounter(NS.v) };
-  // The three floods share --pps in proportion to their counts, so they all last about floodSeconds.
-  const rate = (n) => String(Math.max(1, Math.round((PPS * n) / (RANDOM + HANDSHAKES))));
-  const half = Math.floor(HANDSHAKES / 2);
-  const floods = [
-    spawnIn(NS.a, flood, ['198.18.0.1', '5555', String(RANDOM), rate(RANDOM), 'random']),
-    spawnIn(NS.a, flood, ['198.18.0.1', '5555', String(half), rate(half), 'init']),
-    spawnIn(NS.a, flood, [
-      '198.18.0.1',
-      '5555',
-      String(HANDSHAKES - half),
-      rate(HANDSHAKES - half),
-      'file',
-      forgedFile,
-    ]),
-  ];
-  log(`flood: ${RANDOM} random + ${HANDSHAKES} handshakes at ${PPS}/s (~${floodSeconds} s) during the same upload`);
-  const [underFlood] = await Promise.all([iperf(seconds), ...floods.map((f) => f.exited)]);
-  const floodResults = floods.map((f) => JSON.parse(f.out.trim().split('\n').pop()));
-  const cpu2 = server.exitCode === null ? cpuSeconds(server.pid) : Number.NaN;
-  const rcpu2 = cpuSeconds(router.pid);
-  const tunnelAfter = routerTunnel();
-  const routerUdpAfter = udpStats(NS.r);
+  const runs = [];
+  const totals = {
+    serverCpu: { quiet: 0, flood: 0 },
+    routerCpu: { quiet: 0, flood: 0 },
+    sent: { random: 0, forgedHandshakesRandomMac1: 0, forgedHandshakesValidMac1: 0, floodSeconds: 0 },
+    router: { resentPackets: 0, lateDelivered: 0, udpReceiveBufferDrops: 0 },
+    serverUdp: { inDatagrams: 0, receiveBufferDrops: 0, inErrors: 0 },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['quiet', 'flood'] : ['flood', 'quiet'];
+    for (const phase of order) {
+      if (server.exitCode !== null || server.signalCode !== null) break;
+      const cpu0 = cpuSeconds(server.pid);
+      const wait0 = runDelaySeconds(server.pid);
+      const rcpu0 = cpuSeconds(router.pid);
+      const tunnel0 = routerTunnel();
+      const rudp0 = udpStats(NS.r);
+      const udp0 = udpStats(NS.v);
+      const transfer = iperf(seconds);
+      let floodResults = [];
+      if (phase === 'flood') {
+        // Past iperf's omitted first second, so the flood covers the measured part.
+        await sleep(1000);
+        floodResults = await floodOnce(perRound.random, perRound.handshakes);
+      }
+      const r = await transfer;
+      const alive = server.exitCode === null && server.signalCode === null;
+      const cpu = alive ? cpuSeconds(server.pid) - cpu0 : Number.NaN;
+      const waited = alive ? runDelaySeconds(server.pid) - wait0 : Number.NaN;
+      const rcpu = cpuSeconds(router.pid) - rcpu0;
+      totals.serverCpu[phase] += cpu;
+      totals.routerCpu[phase] += rcpu;
+      if (phase === 'flood') {
+        const tunnel1 = routerTunnel();
+        const rudp1 = udpStats(NS.r);
+        const udp1 = udpStats(NS.v);
+        totals.sent.random += floodResults[0].sent;
+        totals.sent.forgedHandshakesRandomMac1 += floodResults[1].sent;
+        totals.sent.forgedHandshakesValidMac1 += floodResults[2].sent;
+        totals.sent.floodSeconds += Math.max(...floodResults.map((f) => f.seconds));
+        totals.router.resentPackets +=
+          (tunnel1?.resent_packets ?? Number.NaN) - (tunnel0?.resent_packets ?? Number.NaN);
+        totals.router.lateDelivered +=
+          (tunnel1?.late_delivered ?? Number.NaN) - (tunnel0?.late_delivered ?? Number.NaN);
+        totals.router.udpReceiveBufferDrops += rudp1.RcvbufErrors - rudp0.RcvbufErrors;
+        totals.serverUdp.inDatagrams += udp1.InDatagrams - udp0.InDatagrams;
+        totals.serverUdp.receiveBufferDrops += udp1.RcvbufErrors - udp0.RcvbufErrors;
+        totals.serverUdp.inErrors += udp1.InErrors - udp0.InErrors;
+      }
+      runs.push({
+        round,
+        phase,
+        mbit: Number(r.mbit.toFixed(2)),
+        retransmits: r.retransmits,
+        serverCpuSeconds: Number(cpu.toFixed(2)),
+        serverWaitedForCpuSeconds: Number(waited.toFixed(2)),
+        serverRssKb: alive ? rssKb(server.pid).rssKb : undefined,
+        load1: loadAverage()[0],
+      });
+      log(`round ${round + 1}/${ROUNDS} ${phase}: ${r.mbit.toFixed(1)} Mbit/s`);
+    }
+  }
+  const quietRuns = runs.filter((r) => r.phase === 'quiet').map((r) => r.mbit);
+  const floodRuns = runs.filter((r) => r.phase === 'flood').map((r) => r.mbit);
+  // Each round's flooded run over its own quiet run: the spread of these is the measurement's noise.
+  const pairRatios = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const q = runs.find((r) => r.round === round && r.phase === 'quiet');
+    const f = runs.find((r) => r.round === round && r.phase === 'flood');
+    if (q && f) pairRatios.push(Number((f.mbit / q.mbit).toFixed(3)));
+  }
   await sleep(1000);
   const attackAfter = { a: nftCounter(NS.a), v: nftCounter(NS.v) };
-  const udpAfter = udpStats(NS.v);
   const serverAlive = server.exitCode === null && server.signalCode === null;
   const rssAfter = serverAlive ? rssKb(server.pid) : undefined;
+  const serverStatus = serverAlive ? serverStatusOf(sock('server')) : undefined;
   let pingAfter = false;
   try {
     ns(NS.r, 'ping', ['-c', '3', '-i', '0.2', '-W', '2', '10.255.0.1']);
@@ -288,17 +389,14 @@ async function main() {
     .split('\n')
     .filter((l) => /uncaught|unhandled|RangeError|TypeError|FATAL/i.test(l));
 
+  const round3 = (v) => Number(v.toFixed(3));
   const result = {
     date: new Date().toISOString(),
     command: `node bench/hostile/run.mjs ${args.join(' ')}`.trim(),
     wanMbit: MBIT,
-    seconds,
-    sent: {
-      random: floodResults[0].sent,
-      forgedHandshakesRandomMac1: floodResults[1].sent,
-      forgedHandshakesValidMac1: floodResults[2].sent,
-      floodSeconds: Math.max(...floodResults.map((f) => f.seconds)),
-    },
+    rounds: ROUNDS,
+    secondsPerRun: seconds,
+    sent: { ...totals.sent, floodSeconds: round3(totals.sent.floodSeconds) },
     serverCrashes: serverAlive && crashLines.length === 0 ? 0 : 1,
     crashLines,
     bytesToAttacker: {
@@ -307,27 +405,26 @@ async function main() {
       packets: attackAfter.a.packets - attackBefore.a.packets,
     },
     throughput: {
-      quietMbit: Number(quiet.mbit.toFixed(2)),
-      underFloodMbit: Number(underFlood.mbit.toFixed(2)),
-      ratio: Number((underFlood.mbit / quiet.mbit).toFixed(3)),
-      retransmitsQuiet: quiet.retransmits,
-      retransmitsUnderFlood: underFlood.retransmits,
+      quietMbit: quietRuns,
+      underFloodMbit: floodRuns,
+      quietMedianMbit: median(quietRuns),
+      underFloodMedianMbit: median(floodRuns),
+      ratio: round3(median(floodRuns) / median(quietRuns)),
+      pairRatios,
+      retransmitsQuiet: runs.filter((r) => r.phase === 'quiet').reduce((a, r) => a + r.retransmits, 0),
+      retransmitsUnderFlood: runs.filter((r) => r.phase === 'flood').reduce((a, r) => a + r.retransmits, 0),
     },
-    serverRss: { before: rssBefore, afterQuiet: rssAfterQuiet, after: rssAfter },
-    serverCpuSeconds: { quiet: Number((cpu1 - cpu0).toFixed(2)), underFlood: Number((cpu2 - cpu1).toFixed(2)) },
-    routerCpuSeconds: { quiet: Number((rcpu1 - rcpu0).toFixed(2)), underFlood: Number((rcpu2 - rcpu1).toFixed(2)) },
-    // The router's view of the flood phase: tunnel-level repairs, and kernel drops on its WAN socket.
-    routerDuringFlood: {
-      resentPackets: (tunnelAfter?.resent_packets ?? Number.NaN) - (tunnelBefore?.resent_packets ?? Number.NaN),
-      lateDelivered: (tunnelAfter?.late_delivered ?? Number.NaN) - (tunnelBefore?.late_delivered ?? Number.NaN),
-      udpReceiveBufferDrops: routerUdpAfter.RcvbufErrors - routerUdpBefore.RcvbufErrors,
-    },
-    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
-    serverKernelUdp: {
-      inDatagrams: udpAfter.InDatagrams - udpBefore.InDatagrams,
-      receiveBufferDrops: udpAfter.RcvbufErrors - udpBefore.RcvbufErrors,
-      inErrors: udpAfter.InErrors - udpBefore.InErrors,
-    },
+    runs,
+    serverRss: { before: rssBefore, after: rssAfter },
+    serverProcess: serverStatus?.process,
+    serverLimits: serverStatus?.limits,
+    serverCpuSeconds: { quiet: round3(totals.serverCpu.quiet), underFlood: round3(totals.serverCpu.flood) },
+    routerCpuSeconds: { quiet: round3(totals.routerCpu.quiet), underFlood: round3(totals.routerCpu.flood) },
+    // The router's view of the flood phases: tunnel-level repairs, and kernel drops on its WAN socket.
+    routerDuringFlood: totals.router,
+    loadAverage: { before: loadBefore, after: loadAverage() },
+    cpus: cpus().length,
+    serverKernelUdpDuringFlood: totals.serverUdp,
     tunnelAnswersAfter: pingAfter,
   };
   const pass =

@@ -130,6 +130,9 @@ export const router: Command = {
             },
             stats: () => daemon.status().stats,
             linkNames: () => daemon.linkConfigs().map((l) => l.name),
+            pin: (link) => {
+              daemon.pinLink(link);
+            },
             log,
           });
           const extraMethods = openwrtMethods({

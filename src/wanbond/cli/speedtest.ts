@@ -6,12 +6,13 @@ import { EXIT_NOT_RUNNING } from './status.js';
 
 const USAGE = `usage: wanbond speedtest [--link NAME] [--seconds N] [--json] [--socket PATH]
 
-Asks the running router daemon to measure the tunnel: a bonded TCP download, then upload, to the server's speed
-test responder through the tunnel, N seconds each (default ${DEFAULT_SECONDS}, at most ${MAX_SECONDS}). Each link's
-row is what that link carried during the test, the 'bond' row what the transfer got through the tunnel.
+Asks the running router daemon to measure the tunnel: a TCP download, then upload, to the server's speed test
+responder through the tunnel, N seconds each (default ${DEFAULT_SECONDS}, at most ${MAX_SECONDS}): first over each link
+ALONE (the tunnel pinned to that link in both directions), then bonded over all links. The 'bond' row is the bonded
+transfer; '% of sum' compares it with the links' own figures.
 
-  --link NAME     report only this link (the test itself always runs over the bonded tunnel)
-  --seconds N     length of each direction
+  --link NAME     measure only this link alone ('bond': only the bonded tunnel)
+  --seconds N     length of each direction of each test
   --json          print the final speedtest_result reply as JSON
   --socket PATH   the router's control socket (default ${DEFAULT_CONTROL_SOCKET})`;
 
@@ -70,7 +71,25 @@ export function formatSpeedtest(job: SpeedtestJob): string {
       .join('  ')
       .trimEnd(),
   );
+  const share = ofSum(job.results);
+  if (share) lines.push(`bonded = ${share.down ?? '-'} % (down) / ${share.up ?? '-'} % (up) of the links' sum`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The bonded row over the sum of the links measured alone, when a run has both and no link failed. */
+export function ofSum(rows: SpeedtestJob['results']): { down?: number; up?: number } | undefined {
+  const bond = rows.find((r) => r.link === 'bond');
+  const links = rows.filter((r) => r.link !== 'bond');
+  if (!bond || links.length === 0 || links.some((r) => r.error !== undefined)) return undefined;
+  const pct = (field: 'down_kbit' | 'up_kbit') => {
+    const sum = links.reduce((a, r) => a + (r[field] ?? 0), 0);
+    const b = bond[field];
+    return sum > 0 && b !== undefined ? Math.round((b / sum) * 100) : undefined;
+  };
+  const down = pct('down_kbit');
+  const up = pct('up_kbit');
+  if (down === undefined && up === undefined) return undefined;
+  return { ...(down !== undefined ? { down } : {}), ...(up !== undefined ? { up } : {}) };
 }
 
 export const speedtest: Command = {
@@ -97,9 +116,12 @@ export const speedtest: Command = {
       );
       return EXIT_NOT_RUNNING;
     }
-    if (!o.json) io.stderr(`measuring ${o.seconds} s down, then ${o.seconds} s up...\n`);
-    // Queued behind another run at most once: two full runs plus slack.
-    const deadline = Date.now() + (4 * o.seconds + 30) * 1000;
+    if (!o.json) io.stderr(`measuring each link alone, then bonded, ${o.seconds} s each way...\n`);
+    // A run has one phase per link and direction: the deadline is per phase and moves on while the job advances
+    // (a job queued behind another run waits through it the same way).
+    const phaseMs = (2 * o.seconds + 30) * 1000;
+    let deadline = Date.now() + phaseMs;
+    let seen = '';
     for (;;) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       let reply: SpeedtestJob;
@@ -113,6 +135,11 @@ export const speedtest: Command = {
       } catch (err) {
         io.stderr(`wanbond speedtest: the daemon went away: ${(err as Error).message}\n`);
         return 1;
+      }
+      const now = `${reply.state}/${reply.link}/${reply.phase}/${reply.progress}`;
+      if (now !== seen) {
+        seen = now;
+        deadline = Date.now() + phaseMs;
       }
       if (reply.state === 'done' || reply.state === 'failed') {
         io.stdout(o.json ? `${JSON.stringify(reply, null, 2)}\n` : formatSpeedtest(reply));

@@ -87,6 +87,9 @@ export function parseServerConfig(
   if (!isInterfaceName(tunName))
     throw main.error('tun', `expected an interface name (1-15 characters), got ${shown(tunName)}`);
   const mtu = main.int('mtu', MTU_MIN, MTU_MAX, 'an MTU');
+  // Resource limits (docs/limits.md); the engine's defaults apply when absent.
+  const maxClients = main.int('max_clients', 1, 65535, 'a number of routers');
+  const maxBufferMb = main.int('max_buffer_mb', 16, 1_048_576, 'a size in MiB');
   const config: ServerConfig = {
     file,
     listen,
@@ -100,6 +103,8 @@ export function parseServerConfig(
   if (address6Text !== undefined) config.address6 = address6Text;
   if (wanDevice !== undefined) config.wanDevice = wanDevice;
   if (mtu !== undefined) config.mtu = mtu;
+  if (maxClients !== undefined) config.maxClients = maxClients;
+  if (maxBufferMb !== undefined) config.maxBufferMb = maxBufferMb;
   main.finish();
 
   const keys = new Map<string, string>();
@@ -168,6 +173,12 @@ export function parseServerConfig(
     config.clients.push(client);
     r.finish();
   }
+  // Allowed: the cap is on routers connected at once, not on the ones the server knows.
+  if (maxClients !== undefined && config.clients.length > maxClients)
+    main.warn(
+      'max_clients',
+      `${config.clients.length} clients configured, at most ${maxClients} can have a session at the same time`,
+    );
   warnUnknownSections(ctx, KNOWN_SECTIONS);
   return { config, warnings: ctx.warnings };
 }

@@ -70,5 +70,9 @@ export interface ServerConfig {
   wanDevice?: string;
   tunName: string;
   mtu?: number;
+  /** Routers with a session at once (`max_clients`); the engine's default (256) when absent. */
+  maxClients?: number;
+  /** Bytes all sessions may hold in reorder buffers and queues, MiB (`max_buffer_mb`); default 256. */
+  maxBufferMb?: number;
   clients: ClientConfig[];
 }

@@ -27,6 +27,8 @@ export interface BuildStatusInput {
   mode?: string;
   enabled?: boolean;
   tunnel?: { device?: string; addresses?: string[]; mtu?: number };
+  /** The server's resolved addresses, IPv4 first (router): the first IPv4 one is `tunnel.public_address`. */
+  serverAddresses?: string[];
   /** Monotonic clock of the engine (the one `stats` times are on). */
   now: number;
   /** Date.now() taken together with `now`. */
@@ -103,6 +105,14 @@ function sumDefined(values: (number | undefined)[]): number | undefined {
   return d.length > 0 ? d.reduce((a, b) => a + b, 0) : undefined;
 }
 
+/**
+ * Where the internet sees the bonded traffic come from: the VPS masquerades it behind the address the links reach
+ * it on. IPv4 first, because IPv4 traffic leaves with the server's IPv4 address whatever family the links use.
+ */
+function publicAddress(addresses: string[] | undefined): string | undefined {
+  return addresses?.find((a) => !a.includes(':')) ?? addresses?.[0];
+}
+
 export function buildStatus(input: BuildStatusInput): StatusReply {
   const links = buildLinks(input);
   const s = input.stats;
@@ -125,6 +135,7 @@ export function buildStatus(input: BuildStatusInput): StatusReply {
     ...(input.mode !== undefined ? { mode: input.mode } : {}),
     uptime: established ? Math.max(0, Math.floor((input.now - s.establishedAt!) / 1000)) : 0,
     tunnel: compact({
+      public_address: publicAddress(input.serverAddresses),
       device: input.tunnel?.device,
       address: addresses?.[0],
       addresses,

@@ -6,6 +6,7 @@
 import type { PolicyConfig } from '../config/types.js';
 import { type SpeedtestJobs, UnknownJobError, UnknownLinkError } from '../speedtest/jobs.js';
 import { type BuildStatusInput, buildLinks, buildPolicies, buildStatus } from './build-status.js';
+import { processStats } from './process-stats.js';
 import { ControlError, type ControlMethod, type ControlProvider, type SpeedtestResultReply } from './types.js';
 
 /** What the provider needs from RouterDaemon (kept narrow so tests can pass a stand-in). */
@@ -32,6 +33,7 @@ export function routerProvider(
         ...(pk ? { public_key: pk } : {}),
         ...(s.configFile ? { config_file: s.configFile } : {}),
         ...(s.pid ? { pid: s.pid } : {}),
+        process: processStats(),
       };
     },
     links: () => buildLinks(daemon.status()),

@@ -2,9 +2,10 @@
  * The server daemon as a ControlProvider: `status` lists every client with its paths (buildServerStatus);
  * `links` flattens them as "<client>/<path>" so link events work the same on both ends.
  */
-import type { ServerStats } from '../engine/api.js';
+import type { ServerLimitStats, ServerStats } from '../engine/api.js';
 import { buildServerStatus } from './build-status.js';
-import type { ControlProvider, LinkReply } from './types.js';
+import { processStats } from './process-stats.js';
+import type { ControlProvider, LimitsReply, LinkReply } from './types.js';
 
 export interface ServerControlSource {
   status(): {
@@ -24,6 +25,17 @@ export interface ServerControlSource {
   publicKey(): string | undefined;
 }
 
+function limitsReply(l: ServerLimitStats): LimitsReply {
+  return {
+    max_clients: l.maxClients,
+    sessions: l.sessions,
+    sessions_refused: l.sessionsRefused,
+    buffer_budget_bytes: l.bufferBudgetBytes,
+    buffered_bytes: l.bufferedBytes,
+    budget_refused: l.budgetRefused,
+  };
+}
+
 export function serverProvider(daemon: ServerControlSource): ControlProvider {
   const status = () => {
     const s = daemon.status();
@@ -35,6 +47,8 @@ export function serverProvider(daemon: ServerControlSource): ControlProvider {
       ...(pk ? { public_key: pk } : {}),
       ...(s.configFile ? { config_file: s.configFile } : {}),
       ...(s.pid ? { pid: s.pid } : {}),
+      ...(s.stats.limits ? { limits: limitsReply(s.stats.limits) } : {}),
+      process: processStats(),
     };
   };
   return {

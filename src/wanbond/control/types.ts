@@ -4,6 +4,10 @@
  * public wire format that LuCI, `ubus call wanbond status` and scripts read.
  */
 
+import { STATUS } from 'ubus-js';
+
+import type { ProcessReply } from './process-stats.js';
+
 export type LinkStateName = 'up' | 'probing' | 'suspect' | 'down' | 'disabled';
 
 export interface LinkReply {
@@ -31,6 +35,11 @@ export interface LinkReply {
 }
 
 export interface TunnelReply {
+  /**
+   * Router only: the VPS address your traffic leaves from, i.e. the address the internet sees the bonded traffic
+   * come from (the server's resolved address the links dial, IPv4 first). Absent until the server name resolves.
+   */
+  public_address?: string;
   device?: string;
   address?: string;
   addresses?: string[];
@@ -73,6 +82,20 @@ export interface StatusReply {
   tunnel: TunnelReply;
   links: LinkReply[];
   totals: TotalsReply;
+  /** The daemon's own memory, descriptors and event-loop handles (control/process-stats.ts). */
+  process?: ProcessReply;
+}
+
+/** The server's resource limits and how close it runs to them (docs/limits.md); server `status` only. */
+export interface LimitsReply {
+  max_clients: number;
+  sessions: number;
+  /** Handshakes of configured routers refused at max_clients, since start. */
+  sessions_refused: number;
+  buffer_budget_bytes: number;
+  buffered_bytes: number;
+  /** Packets dropped or reorder holes skipped early because the budget was spent, since start. */
+  budget_refused: number;
 }
 
 export interface PolicyReply {
@@ -126,20 +149,7 @@ export interface ControlProvider {
 }
 
 /** Status codes are ubus's, on both transports, so callers handle one set. */
-export const CONTROL_STATUS = {
-  OK: 0,
-  INVALID_COMMAND: 1,
-  INVALID_ARGUMENT: 2,
-  METHOD_NOT_FOUND: 3,
-  NOT_FOUND: 4,
-  NO_DATA: 5,
-  PERMISSION_DENIED: 6,
-  TIMEOUT: 7,
-  NOT_SUPPORTED: 8,
-  UNKNOWN_ERROR: 9,
-  CONNECTION_FAILED: 10,
-  PARSE_ERROR: 12,
-} as const;
+export const CONTROL_STATUS = STATUS;
 export type ControlStatusName = keyof typeof CONTROL_STATUS;
 
 export class ControlError extends Error {

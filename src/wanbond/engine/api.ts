@@ -13,6 +13,22 @@ export type PathChange = 'up' | 'down' | 'address';
 
 export type Mode = 'bond' | 'redundant' | 'failover' | 'direct';
 
+/**
+ * A set of path ids as a bit mask: bit `i` stands for path id `i` (ids 0..31 can be named; a path with a higher
+ * id is never in a mask). See scheduler.ts `pathMask`.
+ */
+export type PathMask = number;
+
+/**
+ * What the `classify` hook may return instead of a bare mode: the mode plus the paths allowed to carry the packet
+ * (a policy's `use_link`). When none of them is up the packet takes any up path (counted in
+ * `SessionStats.restrictedFallbacks`). Return the same frozen object for every packet of a policy: no allocation.
+ */
+export interface PathChoice {
+  readonly mode: Mode;
+  readonly paths: PathMask;
+}
+
 /** Router side: one session to one server over several local links. */
 export interface ClientEngine {
   onDatagram(pathId: PathId, bytes: Uint8Array, now: number): void;
@@ -33,6 +49,13 @@ export interface ClientEngine {
   removePath(pathId: PathId): void;
   /** Session-wide default mode (packets the `classify` hook does not decide). */
   setMode(mode: Mode): void;
+  /**
+   * Pins the session to one path, both directions (the speed test measures a link alone): our data goes only on
+   * that path, and a PIN frame tells the server to do the same (refreshed while pinned; the server's pin lapses
+   * by itself if the refreshes stop). Traffic whose policy excludes the path keeps its policy's paths. A pinned
+   * path that is not up is not used (traffic falls back to the others). `undefined` unpins.
+   */
+  pinPath(pathId: PathId | undefined, now: number): void;
 }
 
 /**
@@ -53,6 +76,16 @@ export interface ServerEngine {
    * removed ones are dropped. Throws (changing nothing) when an entry is invalid.
    */
   setClients(clients: ServerClient[]): void;
+  /** Changes the server-wide limits (config reload); sessions over a lowered cap go on, new ones wait. */
+  setLimits(limits: ServerLimits): void;
+}
+
+/** Server-wide resource limits (docs/limits.md); an absent field keeps its default. */
+export interface ServerLimits {
+  /** Routers with a session at once (established or handshaking); default 256. */
+  maxClients?: number;
+  /** Bytes of inner packets held by all reorder buffers and ingress queues together; default 256 MiB. */
+  bufferBudgetBytes?: number;
 }
 
 /** One router the server accepts, by its static public key (raw 32 bytes). */
@@ -76,8 +109,11 @@ export interface ClientEngineOptions {
   now: number;
   /** Source of randomness (ephemeral keys, indices); defaults to crypto.randomBytes. */
   random?: (n: number) => Uint8Array;
-  /** Per-packet mode (policy rules); the default mode applies when absent. 'direct' is sent as 'failover'. */
-  classify?: (packet: Uint8Array) => Mode;
+  /**
+   * Per-packet mode (policy rules), optionally with the paths allowed to carry the packet; the default mode and
+   * every path apply when absent. 'direct' is sent as 'failover'.
+   */
+  classify?: (packet: Uint8Array) => Mode | PathChoice;
   timing?: TimingOverrides;
 }
 
@@ -87,6 +123,7 @@ export interface ServerEngineOptions {
   now: number;
   random?: (n: number) => Uint8Array;
   timing?: TimingOverrides;
+  limits?: ServerLimits;
 }
 
 export type PathState = 'down' | 'probing' | 'up' | 'suspect';
@@ -151,6 +188,17 @@ export interface SessionStats {
   sendRateKbit?: number;
   /** sendRateKbit / sum of the up paths' capacity estimates of our sending direction: how full the bond runs. */
   bondedOfEstimates?: number;
+  /** Bytes held now by the reorder buffer and the ingress queue. */
+  bufferedBytes?: number;
+  /** Times the reorder buffer skipped holes early because a byte bound was reached. */
+  forcedSkips?: number;
+  /**
+   * Data packets (first sends and re-sends) that went outside the paths their policy or the pin allows because
+   * none of those was up.
+   */
+  restrictedFallbacks?: number;
+  /** The path our data is pinned to now (pinPath on the router, the router's PIN frame on the server). */
+  pinnedPath?: PathId;
 }
 
 export interface ServerStats {
@@ -161,4 +209,21 @@ export interface ServerStats {
   datagramsRejected?: number;
   /** Inner packets from a client whose source address it does not own. */
   spoofedDropped?: number;
+  limits?: ServerLimitStats;
+}
+
+/** The server-wide limits and how close the server runs to them. */
+export interface ServerLimitStats {
+  maxClients: number;
+  /** Routers with a session now. */
+  sessions: number;
+  /** Handshakes of configured routers refused because `maxClients` sessions were live. */
+  sessionsRefused: number;
+  /** The router refused last (for the log). */
+  lastRefused?: string;
+  bufferBudgetBytes: number;
+  /** Bytes held now by all sessions' reorder buffers and ingress queues. */
+  bufferedBytes: number;
+  /** Packets dropped, or reorder holes skipped early, because the budget was spent. */
+  budgetRefused: number;
 }

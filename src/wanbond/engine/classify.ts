@@ -2,13 +2,15 @@
  * The policy classifier: `config rule`s and `config policy`s compiled once into a matcher over raw IP packets.
  * Rules are tried in config order and the first match wins (mwan3's semantics); a packet no rule matches gets the
  * main mode. `classify` fits the engine's per-packet hook; `lookup` also says which links the policy allows
- * (`use_link`) and which rule decided, for the engine's path restriction and for diagnostics.
+ * (`use_link`) and which rule decided, for diagnostics; `route` binds link names to path ids once and gives the
+ * hook that restricts each packet to its policy's paths.
  */
-import type { Mode } from './api.js';
+import type { Mode, PathChoice, PathId } from './api.js';
 import { emptyFields, type PacketFields, readPacketFields } from './classify-packet.js';
 import { type PortRange, parseRules, type RuleSpec } from './classify-spec.js';
 import type { PolicyConfig, RuleConfig } from './classify-types.js';
 import type { Prefix } from './prefix.js';
+import { pathMask } from './scheduler.js';
 
 export { ClassifierError, parsePorts, type RuleSpec } from './classify-spec.js';
 
@@ -26,6 +28,12 @@ export interface Classifier {
   readonly classify: (packet: Uint8Array) => Mode;
   /** The full decision. The returned object is shared and frozen: do not keep per-packet state in it. */
   readonly lookup: (packet: Uint8Array) => ClassifyResult;
+  /**
+   * For ClientEngineOptions.classify with `use_link` honoured: link names are turned into path masks here, once
+   * (call again when links are added). A policy without `use_link` gives its bare mode; one whose links are all
+   * unknown (not configured, or disabled) gets an empty mask, which the engine treats as "none up": any path.
+   */
+  readonly route: (pathIds: ReadonlyMap<string, PathId>) => (packet: Uint8Array) => Mode | PathChoice;
   /** The parsed rules, in order (the nftables renderer uses the same ones). */
   readonly rules: readonly RuleSpec[];
   readonly defaultResult: ClassifyResult;
@@ -139,20 +147,43 @@ export function compileClassifier(input: ClassifierInput): Classifier {
   }));
   const defaultResult: ClassifyResult = Object.freeze({ mode: input.mode });
   const fields = emptyFields();
-  const lookup = (packet: Uint8Array): ClassifyResult => {
-    if (compiled.length === 0) return defaultResult;
+  /** Index of the first matching rule, -1 for none. */
+  const match = (packet: Uint8Array): number => {
+    if (compiled.length === 0) return -1;
     readPacketFields(packet, fields);
-    if (fields.family === 0) return defaultResult;
+    if (fields.family === 0) return -1;
     const v4 = fields.family === 4;
-    for (const rule of compiled) {
-      const m = v4 ? rule.v4 : rule.v6;
-      if (m !== undefined && matchFamily(m, packet, fields)) return rule.result;
+    for (let i = 0; i < compiled.length; i++) {
+      const m = v4 ? compiled[i]!.v4 : compiled[i]!.v6;
+      if (m !== undefined && matchFamily(m, packet, fields)) return i;
     }
-    return defaultResult;
+    return -1;
+  };
+  const lookup = (packet: Uint8Array): ClassifyResult => {
+    const i = match(packet);
+    return i < 0 ? defaultResult : compiled[i]!.result;
+  };
+  const route = (pathIds: ReadonlyMap<string, PathId>) => {
+    const choices: Array<Mode | PathChoice> = compiled.map(({ result }) => {
+      if (!result.links) return result.mode;
+      const ids: PathId[] = [];
+      for (const name of result.links) {
+        const id = pathIds.get(name);
+        if (id !== undefined && !ids.includes(id)) ids.push(id);
+      }
+      // Every link listed is no restriction: the packet then costs nothing extra in the engine.
+      if (ids.length === pathIds.size) return result.mode;
+      return Object.freeze({ mode: result.mode, paths: pathMask(ids) });
+    });
+    return (packet: Uint8Array): Mode | PathChoice => {
+      const i = match(packet);
+      return i < 0 ? input.mode : choices[i]!;
+    };
   };
   return {
     classify: (packet) => lookup(packet).mode,
     lookup,
+    route,
     rules: specs,
     defaultResult,
   };

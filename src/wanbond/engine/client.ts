@@ -37,6 +37,8 @@ export class Client implements ClientEngine {
   private cookie: { value: Buffer; at: number } | undefined;
   private readonly out: Array<{ pathId: PathId; bytes: Uint8Array }> = [];
   private outHead = 0;
+  /** pinPath's path, kept across a fresh session. */
+  private pinned: PathId | undefined;
 
   constructor(opts: ClientEngineOptions, aead: Aead = new NodeAead()) {
     this.aead = aead;
@@ -68,6 +70,18 @@ export class Client implements ClientEngine {
 
   setMode(mode: Mode): void {
     this.session.mode = mode;
+  }
+
+  pinPath(pathId: PathId | undefined, now: number): void {
+    if (pathId !== undefined && !(Number.isInteger(pathId) && pathId >= 0 && pathId < 255)) {
+      throw new Error(`invalid path id ${pathId}`);
+    }
+    this.lastNow = now;
+    if (pathId === this.pinned) return;
+    this.pinned = pathId;
+    this.session.setPin(pathId ?? -1, Number.POSITIVE_INFINITY);
+    this.session.announcePin(pathId, now);
+    this.afterEvent(now);
   }
 
   private lastNow = 0;
@@ -215,6 +229,12 @@ export class Client implements ClientEngine {
     s.resent = old.resent;
     s.duplicatesSent = old.duplicatesSent;
     s.queueDropped = old.queueDropped;
+    s.restrictedFallbacks = old.restrictedFallbacks;
+    // The server's new session knows no pin: tell it again.
+    if (this.pinned !== undefined) {
+      s.setPin(this.pinned, Number.POSITIVE_INFINITY);
+      s.announcePin(this.pinned, now);
+    }
     return s;
   }
 

@@ -7,10 +7,14 @@ export const FRAME_PING = 0x01;
 export const FRAME_ACK = 0x02;
 export const FRAME_PATH_CLOSE = 0x03;
 export const FRAME_ESTIMATE = 0x04;
+export const FRAME_PIN = 0x05;
 
 export const PING_BYTES = 1;
 export const PATH_CLOSE_BYTES = 2;
 export const ESTIMATE_BYTES = 8;
+export const PIN_BYTES = 5;
+/** The PIN frame's path id for "not pinned". */
+export const PIN_NONE = 0xff;
 /** Ack frame bytes before its ranges; each range after the first adds 4. */
 export const ACK_FIXED_BYTES = 15;
 export const MAX_ACK_RANGES = 24;
@@ -104,4 +108,17 @@ export function readAck(buf: Buffer, off: number, end: number, out: AckFrame): n
     p += 4;
   }
   return p;
+}
+
+/**
+ * PIN: the sender asks the receiver to send this session's data only on `pathId` (PIN_NONE: on any path) for the
+ * next `lifetimeMs`. `generation` (u8, wrapping) orders pins: a delayed older frame does not undo a newer one.
+ * Written last in a control packet: a peer that does not know the type stops parsing there and loses nothing.
+ */
+export function writePin(buf: Buffer, off: number, generation: number, pathId: number, lifetimeMs: number): number {
+  buf[off] = FRAME_PIN;
+  buf[off + 1] = generation & 0xff;
+  buf[off + 2] = pathId;
+  buf.writeUInt16LE(Math.min(0xffff, Math.max(0, Math.round(lifetimeMs))), off + 3);
+  return off + PIN_BYTES;
 }

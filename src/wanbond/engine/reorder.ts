@@ -1,13 +1,18 @@
+import type { ByteBudget } from './budget.js';
 import { expand32 } from './numbers.js';
 
 const SIZE = 8192;
 const MASK = SIZE - 1;
 const DECAY_MS = 5000;
+/** Bytes one session's reorder buffer holds at most: 400 ms (the longest hold) at about 160 Mbit/s. */
+export const REORDER_MAX_BYTES = 8 * 2 ** 20;
 
 /**
  * Receiver reorder buffer over the session sequence: releases packets in order, holds a gap for at most the hold
  * time, then skips it (a packet arriving after its gap was skipped is still delivered, late, never twice). The
  * hold time follows how long gaps actually took to fill (cross-path delay spread, loss recovery), within bounds.
+ * What it holds is bounded in packets (SIZE) and in bytes (its own `maxBytes`, and the budget it shares with other
+ * sessions): at a bound the oldest gaps are skipped early, which frees memory without dropping a packet it holds.
  */
 export class ReorderBuffer {
   next = 0;
@@ -16,6 +21,10 @@ export class ReorderBuffer {
   duplicates = 0;
   late = 0;
   skipped = 0;
+  /** Payload bytes held now (a running sum: the byte bounds cost no scan). */
+  bytes = 0;
+  /** Times a byte bound (own or the shared budget) made it skip holes before their hold time was over. */
+  forcedSkips = 0;
   private readonly slots: Array<Buffer | undefined> = new Array(SIZE);
   private readonly slotSeq = new Float64Array(SIZE).fill(-1);
   private readonly arrival = new Float64Array(SIZE);
@@ -29,6 +38,8 @@ export class ReorderBuffer {
     private readonly deliver: (packet: Buffer) => void,
     private readonly minHoldMs: number,
     private readonly maxHoldMs: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly budget?: ByteBudget,
   ) {
     // Start generous (a hole costs nothing on clean links) and let measured fill times bring it down.
     this.waitEst = maxHoldMs / 3;
@@ -55,12 +66,19 @@ export class ReorderBuffer {
 
   /** Starts over at `seq` (a new session). */
   reset(seq: number): void {
+    this.release();
     this.slots.fill(undefined);
     this.slotSeq.fill(-1);
     this.seen.fill(-1);
     this.count = 0;
     this.next = seq;
     this.deadline = Number.POSITIVE_INFINITY;
+  }
+
+  /** Gives its bytes back to the shared budget (the session is being dropped, or starts over). */
+  release(): void {
+    if (this.budget) this.budget.used -= this.bytes;
+    this.bytes = 0;
   }
 
   insert(seqLow: number, packet: Buffer, now: number): void {
@@ -83,6 +101,7 @@ export class ReorderBuffer {
       this.duplicates++;
       return;
     }
+    if (seq !== this.next && !this.fits(packet.length)) this.makeRoom(seq, packet.length, now);
     if (seq === this.next) {
       if (this.count > 0) this.noteWait(now - this.firstBufferedArrival(), now);
       this.seen[idx] = seq;
@@ -95,7 +114,40 @@ export class ReorderBuffer {
     this.slotSeq[idx] = seq;
     this.arrival[idx] = now;
     this.count++;
+    this.bytes += packet.length;
+    if (this.budget) this.budget.used += packet.length;
     if (this.deadline === Number.POSITIVE_INFINITY) this.deadline = now + this.holdMs(now);
+  }
+
+  private fits(n: number): boolean {
+    return this.bytes + n <= this.maxBytes && (this.budget === undefined || this.budget.fits(n));
+  }
+
+  /**
+   * A byte bound is reached: skip the oldest gaps (delivering what waited behind them) until `n` more bytes fit;
+   * when nothing held is left to give back (the shared budget is spent by other sessions), skip up to `seq` itself
+   * so it goes out at once instead of being held.
+   */
+  private makeRoom(seq: number, n: number, now: number): void {
+    if (this.budget && !this.budget.fits(n)) this.budget.refused++;
+    this.forcedSkips++;
+    while (this.count > 0 && !this.fits(n)) {
+      const first = this.firstBufferedSeq();
+      if (first < 0 || first > seq) break;
+      this.skipTo(first, now);
+    }
+    if (!this.fits(n) && seq > this.next) this.skipTo(seq, now);
+  }
+
+  /** Empties slot `idx` and returns its packet, keeping the byte counts right. */
+  private take(idx: number): Buffer {
+    const p = this.slots[idx]!;
+    this.slots[idx] = undefined;
+    this.slotSeq[idx] = -1;
+    this.count--;
+    this.bytes -= p.length;
+    if (this.budget) this.budget.used -= p.length;
+    return p;
   }
 
   private firstBufferedSeq(): number {
@@ -112,11 +164,8 @@ export class ReorderBuffer {
     for (;;) {
       const idx = this.next & MASK;
       if (this.slotSeq[idx] !== this.next) break;
-      const p = this.slots[idx]!;
-      this.slots[idx] = undefined;
-      this.slotSeq[idx] = -1;
+      const p = this.take(idx);
       this.seen[idx] = this.next;
-      this.count--;
       this.next++;
       this.deliver(p);
     }
@@ -131,11 +180,8 @@ export class ReorderBuffer {
     while (this.next < end) {
       const idx = this.next & MASK;
       if (this.slotSeq[idx] === this.next) {
-        const p = this.slots[idx]!;
-        this.slots[idx] = undefined;
-        this.slotSeq[idx] = -1;
+        const p = this.take(idx);
         this.seen[idx] = this.next;
-        this.count--;
         this.deliver(p);
       } else this.skipped++;
       this.next++;

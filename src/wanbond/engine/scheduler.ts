@@ -1,9 +1,25 @@
-import type { Mode } from './api.js';
+import type { Mode, PathId, PathMask } from './api.js';
 import type { Path } from './path.js';
+
+/** Every path, the mask of unrestricted traffic (also covers ids above 31, which no other mask can name). */
+export const ALL_PATHS: PathMask = -1;
+
+/** Whether `mask` lets path `id` carry a packet. */
+export function allows(mask: PathMask, id: PathId): boolean {
+  return mask === ALL_PATHS || (id < 32 && ((mask >>> id) & 1) === 1);
+}
+
+/** The mask of these path ids; ids above 31 cannot be named and are left out. */
+export function pathMask(ids: Iterable<PathId>): PathMask {
+  let m = 0;
+  for (const id of ids) if (Number.isInteger(id) && id >= 0 && id < 32) m |= 1 << id;
+  return m;
+}
 
 /**
  * First scheduler: earliest expected arrival among paths with congestion window left. `eta` already weighs a path
  * by its measured delivery rate (its backlog drains at that rate), so faster paths take proportionally more.
+ * Only paths in `allowed` are considered (the session widens it to ALL_PATHS when none of them is up).
  * Returns how many paths were written to `out` (0 = nothing can take the packet now; it waits in the queue).
  */
 export function pickPaths(
@@ -14,15 +30,16 @@ export function pickPaths(
   sticky: { failover: Path | undefined },
   out: Path[],
   now: number,
+  allowed: PathMask = ALL_PATHS,
 ): number {
   let base = Number.POSITIVE_INFINITY;
   for (const p of paths) if (p.state === 'up' && p.owdMin !== undefined && p.owdMin < base) base = p.owdMin;
   if (mode === 'failover' || mode === 'direct') {
     let active = sticky.failover;
-    if (active?.state !== 'up' || active.closed) {
+    if (active?.state !== 'up' || active.closed || (allowed !== ALL_PATHS && !allows(allowed, active.id))) {
       active = undefined;
       for (const p of paths) {
-        if (p.state !== 'up' || p.closed) continue;
+        if (p.state !== 'up' || p.closed || (allowed !== ALL_PATHS && !allows(allowed, p.id))) continue;
         if (!active || (p.srtt ?? Infinity) < (active.srtt ?? Infinity)) active = p;
       }
       sticky.failover = active;
@@ -37,7 +54,7 @@ export function pickPaths(
   let secondEta = Number.POSITIVE_INFINITY;
   let avoided: Path | undefined;
   for (const p of paths) {
-    if (p.closed || !p.canSend(bytes, now)) continue;
+    if (p.closed || (allowed !== ALL_PATHS && !allows(allowed, p.id)) || !p.canSend(bytes, now)) continue;
     if (p.id === avoid) {
       avoided = p;
       continue;
@@ -71,8 +88,15 @@ const RESEND_ALLOWANCE = 16 * 1400;
  * Path for a re-sent packet: the earliest expected arrival among up paths other than the one that lost it, even
  * when their window is full (within an allowance): a re-send races the receiver's reorder hold, and waiting for
  * window room or taking a slow path would lose that race. The losing path is used only when it is the only one.
+ * Only paths in `allowed` are considered, as in pickPaths.
  */
-export function pickResendPath(paths: readonly Path[], bytes: number, avoid: number, now: number): Path | undefined {
+export function pickResendPath(
+  paths: readonly Path[],
+  bytes: number,
+  avoid: number,
+  now: number,
+  allowed: PathMask = ALL_PATHS,
+): Path | undefined {
   let base = Number.POSITIVE_INFINITY;
   for (const p of paths) if (p.state === 'up' && p.owdMin !== undefined && p.owdMin < base) base = p.owdMin;
   let best: Path | undefined;
@@ -80,6 +104,7 @@ export function pickResendPath(paths: readonly Path[], bytes: number, avoid: num
   let fallback: Path | undefined;
   for (const p of paths) {
     if (p.closed || p.state !== 'up' || p.blocked()) continue;
+    if (allowed !== ALL_PATHS && !allows(allowed, p.id)) continue;
     if (p.id === avoid) {
       if (p.canSend(bytes, now)) fallback = p;
       continue;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Aead, NodeAead } from './aead.js';
-import type { ServerClient, ServerEngine, ServerEngineOptions, ServerStats } from './api.js';
+import type { ServerClient, ServerEngine, ServerEngineOptions, ServerLimits, ServerStats } from './api.js';
+import { ByteBudget } from './budget.js';
 import { DEFAULT_TIMING, type Timing, TYPE_CONTROL, TYPE_DATA, TYPE_INITIATION } from './constants.js';
 import {
   checkMac1,
@@ -22,6 +23,13 @@ export const UNDER_LOAD_PER_SECOND = 64;
 const COOKIE_ROTATE_MS = 120_000;
 const REMEMBERED_EPOCHS = 16;
 const REMEMBERED_EPHEMERALS = 8;
+const DEFAULT_MAX_CLIENTS = 256;
+const DEFAULT_BUFFER_BUDGET_BYTES = 256 * 2 ** 20;
+/**
+ * A session that heard nothing authenticated for this long is dead (its router starts over after 2 s of silence):
+ * at the client cap it gives its place to a router that handshakes.
+ */
+const STALE_SESSION_MS = 30_000;
 
 interface Peer {
   client: ServerClient;
@@ -73,6 +81,11 @@ export class Server implements ServerEngine {
   private handshakesRejected = 0;
   private datagramsRejected = 0;
   private spoofedDropped = 0;
+  private maxClients = DEFAULT_MAX_CLIENTS;
+  private sessions = 0;
+  private sessionsRefused = 0;
+  private lastRefused: string | undefined;
+  private readonly budget = new ByteBudget(DEFAULT_BUFFER_BUDGET_BYTES);
 
   constructor(
     opts: ServerEngineOptions,
@@ -85,6 +98,17 @@ export class Server implements ServerEngine {
     this.cookieSecret = Buffer.from(this.random(32));
     this.cookieSecretAt = this.loadWindowAt = this.lastNow = opts.now;
     this.setClients(opts.clients);
+    if (opts.limits) this.setLimits(opts.limits);
+  }
+
+  setLimits(limits: ServerLimits): void {
+    const { maxClients, bufferBudgetBytes } = limits;
+    if (maxClients !== undefined && !(Number.isInteger(maxClients) && maxClients >= 1))
+      throw new Error(`maxClients must be a positive integer, got ${maxClients}`);
+    if (bufferBudgetBytes !== undefined && !(bufferBudgetBytes > 0))
+      throw new Error(`bufferBudgetBytes must be positive, got ${bufferBudgetBytes}`);
+    this.maxClients = maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.budget.limit = bufferBudgetBytes ?? DEFAULT_BUFFER_BUDGET_BYTES;
   }
 
   setClients(clients: ServerClient[]): void {
@@ -116,9 +140,34 @@ export class Server implements ServerEngine {
 
   private dropSession(peer: Peer): void {
     const s = peer.session;
-    if (s) for (const kp of [s.current, s.previous, s.next]) if (kp) this.byIndex.delete(kp.localIndex);
+    if (s) {
+      for (const kp of [s.current, s.previous, s.next]) if (kp) this.byIndex.delete(kp.localIndex);
+      s.release();
+      this.sessions--;
+    }
     peer.session = undefined;
     this.dirty.delete(peer);
+  }
+
+  /**
+   * Room for one more session at the client cap: the session silent the longest goes if it is dead (silent for
+   * STALE_SESSION_MS). Runs only for an authenticated initiation at the cap, so the scan is not per packet.
+   */
+  private makeRoom(now: number): boolean {
+    let stalest: Peer | undefined;
+    let stalestAt = Number.POSITIVE_INFINITY;
+    for (const peer of this.peers.values()) {
+      const s = peer.session;
+      if (!s) continue;
+      const heardAt = Math.max(s.lastRecvAt, (s.next ?? s.current)?.createdAt ?? Number.NEGATIVE_INFINITY);
+      if (heardAt < stalestAt) {
+        stalest = peer;
+        stalestAt = heardAt;
+      }
+    }
+    if (!stalest || now - stalestAt < STALE_SESSION_MS) return false;
+    this.dropSession(stalest);
+    return true;
   }
 
   private newIndex(): number {
@@ -209,12 +258,20 @@ export class Server implements ServerEngine {
       return;
     }
     const epoch = init.epoch.toString('hex');
+    if (peer.epoch !== epoch && peer.retiredEpochs.includes(epoch)) {
+      // An old epoch is a replay and is ignored.
+      this.handshakesRejected++;
+      return;
+    }
+    // The cap is on live sessions; a router that has one keeps it through rekeys and restarts (new epochs).
+    if (!peer.session && this.sessions >= this.maxClients && !this.makeRoom(now)) {
+      this.sessionsRefused++;
+      this.lastRefused = peer.client.name;
+      this.handshakesRejected++;
+      return;
+    }
     if (peer.epoch !== epoch) {
-      // A new epoch is a restarted router: a fresh session. An old epoch is a replay and is ignored.
-      if (peer.retiredEpochs.includes(epoch)) {
-        this.handshakesRejected++;
-        return;
-      }
+      // A new epoch is a restarted router: a fresh session.
       if (peer.epoch !== undefined) peer.retiredEpochs.push(peer.epoch);
       if (peer.retiredEpochs.length > REMEMBERED_EPOCHS) peer.retiredEpochs.shift();
       this.dropSession(peer);
@@ -229,7 +286,10 @@ export class Server implements ServerEngine {
       this.handshakesRejected++;
       return;
     }
-    peer.session ??= new Session(this.aead, this.timing, 'bond', undefined);
+    if (!peer.session) {
+      peer.session = new Session(this.aead, this.timing, 'bond', undefined, this.budget);
+      this.sessions++;
+    }
     const s = peer.session;
     if (s.next) this.byIndex.delete(s.next.localIndex);
     const kp: Keypair = {
@@ -363,6 +423,15 @@ export class Server implements ServerEngine {
       handshakesRejected: this.handshakesRejected,
       datagramsRejected: this.datagramsRejected,
       spoofedDropped: this.spoofedDropped,
+      limits: {
+        maxClients: this.maxClients,
+        sessions: this.sessions,
+        sessionsRefused: this.sessionsRefused,
+        ...(this.lastRefused !== undefined ? { lastRefused: this.lastRefused } : {}),
+        bufferBudgetBytes: this.budget.limit,
+        bufferedBytes: this.budget.used,
+        budgetRefused: this.budget.refused,
+      },
     };
   }
 }

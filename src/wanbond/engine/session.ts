@@ -1,5 +1,6 @@
 import type { Aead, SealJob } from './aead.js';
-import type { Mode, PathId, PathStats, SessionStats } from './api.js';
+import type { Mode, PathChoice, PathId, PathMask, PathStats, SessionStats } from './api.js';
+import type { ByteBudget } from './budget.js';
 import { CoDel, markCongestion } from './codel.js';
 import { HEADER_BYTES, MAX_PATHS, SEQ_BYTES, TAG_BYTES, type Timing, TYPE_CONTROL, TYPE_DATA } from './constants.js';
 import { Decaying } from './decaying.js';
@@ -10,21 +11,25 @@ import {
   FRAME_ACK,
   FRAME_ESTIMATE,
   FRAME_PATH_CLOSE,
+  FRAME_PIN,
   FRAME_PING,
   MAX_ACK_RANGES,
   PATH_CLOSE_BYTES,
+  PIN_BYTES,
+  PIN_NONE,
   PING_BYTES,
   readAck,
   TICKS_PER_MS,
   writeAck,
   writeEstimate,
   writePathClose,
+  writePin,
   writePing,
 } from './frames.js';
 import { expand32 } from './numbers.js';
 import { type AckSink, CC_MSS, Path, type SentPacket } from './path.js';
-import { ReorderBuffer } from './reorder.js';
-import { pickPaths, pickResendPath } from './scheduler.js';
+import { REORDER_MAX_BYTES, ReorderBuffer } from './reorder.js';
+import { ALL_PATHS, allows, pickPaths, pickResendPath } from './scheduler.js';
 
 /** Transport keys of one handshake. Indices are how a receiver finds the keys of a datagram (its header). */
 export interface Keypair {
@@ -48,9 +53,33 @@ interface Queued {
   at: number;
   mode: Mode;
   avoid: number;
+  /** Index of the lane of the packet's policy paths (see Lane); -1 when every path may carry it. */
+  lane: number;
 }
 
+/**
+ * Packets whose policy allows only some paths, waiting because those paths had no room: they step aside so the
+ * main queue does not wait behind them (one lane per distinct set of paths, FIFO within it).
+ */
+interface Lane {
+  readonly mask: PathMask;
+  items: Queued[];
+  head: number;
+  /** The failover path of this lane's traffic (the main queue's is Session.sticky). */
+  readonly sticky: { failover: Path | undefined };
+}
+
+/** Distinct restricted path sets a session keeps lanes for; packets of further sets are not restricted. */
+const MAX_LANES = 32;
+/** How long a PIN frame keeps the peer pinned, and how often it is repeated while pinned (docs/protocol.md). */
+const PIN_LIFETIME_MS = 3000;
+const PIN_REFRESH_MS = 250;
+/** The longest pin a peer may ask for in one frame. */
+const PIN_MAX_LIFETIME_MS = 10_000;
+
 const MAX_QUEUE = 4096;
+/** Bytes of the ingress queue: 4096 jumbo packets would be 256 MiB, the sojourn limit alone does not bound that. */
+const MAX_QUEUE_BYTES = 4 * 2 ** 20;
 const SEQ_RING = 65_536;
 const ACK_SPAN = 512;
 const ESTIMATE_EVERY_MS = 1000;
@@ -70,6 +99,8 @@ export class Session implements AckSink {
   duplicatesSent = 0;
   handshakes = 0;
   queueDropped = 0;
+  /** Bytes in the ingress queue now (a running sum). */
+  queueBytes = 0;
   txBytes = 0;
   rxBytes = 0;
   readonly reorder: ReorderBuffer;
@@ -100,14 +131,40 @@ export class Session implements AckSink {
   private readonly dataSent = new Decaying();
   private readonly extraSent = new Decaying();
   private lastNow = 0;
+  /** Restricted packets that had to wait for their paths (policy `use_link`), by path set. */
+  private readonly lanes: Lane[] = [];
+  /** Packets waiting in lanes. */
+  private parked = 0;
+  /** Lane + 1 of each sent sequence number (0: any path), for re-sends; made when the first lane is. */
+  private seqLane: Uint8Array | undefined;
+  /** allowedFor widened the mask because none of the allowed paths was up. */
+  private fellBack = false;
+  restrictedFallbacks = 0;
+  /** Our data goes only on this path (-1: not pinned) until `pinUntil`: pinPath here, or the peer's PIN frame. */
+  private pinId = -1;
+  private pinUntil = Number.POSITIVE_INFINITY;
+  /** Generation of the newest PIN frame taken from the peer (-1: none yet). */
+  private peerPinGen = -1;
+  /** What our PIN frames say (-1: we send none; PIN_NONE: unpinned, said until `pinAnnounceUntil`). */
+  private pinAnnounce = -1;
+  private pinAnnounceUntil = Number.POSITIVE_INFINITY;
+  private pinGen = 0;
+  private pinSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly aead: Aead,
     private readonly timing: Timing,
     public mode: Mode,
-    private readonly classify: ((packet: Uint8Array) => Mode) | undefined,
+    private readonly classify: ((packet: Uint8Array) => Mode | PathChoice) | undefined,
+    private readonly budget?: ByteBudget,
   ) {
-    this.reorder = new ReorderBuffer((p) => this.delivered.push(p), timing.minHoldMs, timing.maxHoldMs);
+    this.reorder = new ReorderBuffer(
+      (p) => this.delivered.push(p),
+      timing.minHoldMs,
+      timing.maxHoldMs,
+      REORDER_MAX_BYTES,
+      budget,
+    );
   }
 
   path(id: PathId): Path | undefined {
@@ -167,13 +224,121 @@ export class Session implements AckSink {
   // ------------------------------------------------------------------ ingress from TUN
 
   enqueue(packet: Uint8Array, now: number): void {
-    const mode = this.classify ? this.classify(packet) : this.mode;
-    if (this.queue.length - this.qHead >= MAX_QUEUE) {
+    const choice = this.classify ? this.classify(packet) : this.mode;
+    const mode = typeof choice === 'string' ? choice : choice.mode;
+    const lane = typeof choice === 'string' ? -1 : this.laneOf(choice.paths);
+    const n = packet.length;
+    const overBudget = this.budget !== undefined && !this.budget.fits(n);
+    if (this.queue.length - this.qHead >= MAX_QUEUE || this.queueBytes + n > MAX_QUEUE_BYTES || overBudget) {
+      if (overBudget) this.budget!.refused++;
       this.queueDropped++;
       return;
     }
+    this.queueBytes += n;
+    if (this.budget) this.budget.used += n;
     // The sequence number is given when the packet leaves: an AQM drop then leaves no hole for the receiver.
-    this.queue.push({ packet: Buffer.from(packet), seq: -1, at: now, mode, avoid: -1 });
+    this.queue.push({ packet: Buffer.from(packet), seq: -1, at: now, mode, avoid: -1, lane });
+  }
+
+  /** The lane of a restricted path set (made on first use); -1 for every path, or when MAX_LANES are taken. */
+  private laneOf(mask: PathMask): number {
+    if (mask === ALL_PATHS) return -1;
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length; i++) if (lanes[i]!.mask === mask) return i;
+    if (lanes.length >= MAX_LANES) return -1;
+    lanes.push({ mask, items: [], head: 0, sticky: { failover: undefined } });
+    this.seqLane ??= new Uint8Array(SEQ_RING);
+    return lanes.length - 1;
+  }
+
+  /** The lane a sent sequence number belonged to (re-sends keep to its paths). */
+  private laneOfSeq(seq: number): number {
+    return this.seqLane ? this.seqLane[seq % SEQ_RING]! - 1 : -1;
+  }
+
+  /** Paths our data is pinned to now; ALL_PATHS when not pinned (or the pin lapsed). */
+  private pinMask(now: number): PathMask {
+    if (this.pinId < 0) return ALL_PATHS;
+    if (now >= this.pinUntil) {
+      this.pinId = -1;
+      return ALL_PATHS;
+    }
+    // A path id above 31 cannot be named in a mask: an empty one, i.e. the pin falls back to every path.
+    return this.pinId < 32 ? 1 << this.pinId : 0;
+  }
+
+  private anyUp(mask: PathMask): boolean {
+    for (const p of this.paths) if (!p.closed && p.state === 'up' && allows(mask, p.id)) return true;
+    return false;
+  }
+
+  /**
+   * The paths a packet of `lane` may take now: its policy's, narrowed to the pin where they include the pinned
+   * path; when none of them is up, every path (mwan3 falls back to the default route the same way) and
+   * `fellBack` says so.
+   */
+  private allowedFor(lane: number, now: number): PathMask {
+    this.fellBack = false;
+    let mask = lane >= 0 ? this.lanes[lane]!.mask : ALL_PATHS;
+    const pin = this.pinMask(now);
+    if (pin !== ALL_PATHS) {
+      if (mask === ALL_PATHS) mask = pin;
+      else if ((mask & pin) !== 0 && this.anyUp(mask & pin)) mask &= pin;
+    }
+    if (mask !== ALL_PATHS && !this.anyUp(mask)) {
+      this.fellBack = true;
+      return ALL_PATHS;
+    }
+    return mask;
+  }
+
+  /** Pins our data to one path (-1: unpins); the peer is told separately (announcePin). */
+  setPin(pathId: number, until: number): void {
+    if (pathId !== this.pinId) {
+      // Failover traffic picks its path afresh: after an unpin, the best one rather than the one pinned.
+      this.sticky.failover = undefined;
+      for (const lane of this.lanes) lane.sticky.failover = undefined;
+    }
+    this.pinId = pathId;
+    this.pinUntil = until;
+  }
+
+  /** Our PIN frames from now on say `pathId` (undefined: unpinned, said for one pin lifetime), starting at once. */
+  announcePin(pathId: PathId | undefined, now: number): void {
+    this.pinGen = (this.pinGen + 1) & 0xff;
+    this.pinAnnounce = pathId ?? PIN_NONE;
+    this.pinAnnounceUntil = pathId === undefined ? now + PIN_LIFETIME_MS : Number.POSITIVE_INFINITY;
+    this.pinSentAt = Number.NEGATIVE_INFINITY;
+  }
+
+  private pinDue(now: number): boolean {
+    if (this.pinAnnounce < 0) return false;
+    if (now >= this.pinAnnounceUntil) {
+      this.pinAnnounce = -1;
+      return false;
+    }
+    return now >= this.pinSentAt + PIN_REFRESH_MS;
+  }
+
+  /** A PIN frame from the peer: older generations (a delayed frame) are ignored, an equal one refreshes. */
+  private onPeerPin(generation: number, pathId: number, lifetimeMs: number, now: number): void {
+    if (this.peerPinGen >= 0 && ((generation - this.peerPinGen) & 0xff) >= 128) return;
+    this.peerPinGen = generation;
+    if (pathId === PIN_NONE) this.setPin(-1, Number.POSITIVE_INFINITY);
+    else this.setPin(pathId, now + Math.min(lifetimeMs, PIN_MAX_LIFETIME_MS));
+  }
+
+  /** A packet left the ingress queue (sent or dropped): its bytes no longer count against the limits. */
+  private dequeued(q: Queued): void {
+    this.queueBytes -= q.packet.length;
+    if (this.budget) this.budget.used -= q.packet.length;
+  }
+
+  /** Gives back to the shared budget everything this session holds (it is being dropped). */
+  release(): void {
+    this.reorder.release();
+    if (this.budget) this.budget.used -= this.queueBytes;
+    this.queueBytes = 0;
   }
 
   // ------------------------------------------------------------------ AckSink
@@ -184,7 +349,8 @@ export class Session implements AckSink {
 
   lost(p: SentPacket, path: Path): void {
     if (p.seq < 0 || !p.payload || p.rescued || this.ackedSeq[p.seq % SEQ_RING] === p.seq) return;
-    this.resend.push({ packet: p.payload, seq: p.seq, at: p.sentAt, mode: 'bond', avoid: path.id });
+    const lane = this.laneOfSeq(p.seq);
+    this.resend.push({ packet: p.payload, seq: p.seq, at: p.sentAt, mode: 'bond', avoid: path.id, lane });
   }
 
   // ------------------------------------------------------------------ receive
@@ -257,6 +423,9 @@ export class Session implements AckSink {
         const q = this.path(pt[off + 1]!);
         if (q) q.peerRateKbit = pt.readUInt32LE(off + 2);
         off += ESTIMATE_BYTES;
+      } else if (t === FRAME_PIN && off + PIN_BYTES <= pt.length) {
+        this.onPeerPin(pt[off + 1]!, pt[off + 2]!, pt.readUInt16LE(off + 3), now);
+        off += PIN_BYTES;
       } else break;
     }
     return elicit;
@@ -271,7 +440,8 @@ export class Session implements AckSink {
     p.rescueDue = false;
     for (const s of p.rescue()) {
       if (s.payload && this.ackedSeq[s.seq % SEQ_RING] !== s.seq) {
-        this.resend.push({ packet: s.payload, seq: s.seq, at: s.sentAt, mode: 'bond', avoid: p.id });
+        const lane = this.laneOfSeq(s.seq);
+        this.resend.push({ packet: s.payload, seq: s.seq, at: s.sentAt, mode: 'bond', avoid: p.id, lane });
       }
     }
   }
@@ -327,8 +497,12 @@ export class Session implements AckSink {
   nextTimer(): number | undefined {
     let t = this.reorder.deadline;
     if (this.sendKeypair(this.lastNow)) {
-      const head = this.resend[0] ?? this.queue[this.qHead];
+      const head = this.resend[0] ?? this.queue[this.qHead] ?? (this.parked > 0 ? this.firstParked() : undefined);
       const waiting = head ? head.packet.length + 64 : 0;
+      if (this.pinAnnounce >= 0) {
+        const refresh = Math.min(this.pinSentAt + PIN_REFRESH_MS, this.pinAnnounceUntil);
+        if (refresh < t) t = refresh;
+      }
       for (const p of this.paths) {
         if (p.closed) continue;
         if (p.ackPending > 0 && p.state !== 'down' && p.ackDueAt < t) t = p.ackDueAt;
@@ -351,6 +525,11 @@ export class Session implements AckSink {
     return t === Number.POSITIVE_INFINITY ? undefined : t;
   }
 
+  private firstParked(): Queued | undefined {
+    for (const lane of this.lanes) if (lane.head < lane.items.length) return lane.items[lane.head];
+    return undefined;
+  }
+
   private probeInterval(p: Path): number {
     return p.state === 'up' ? this.timing.probeIntervalMs : this.timing.suspectProbeMs;
   }
@@ -367,6 +546,36 @@ export class Session implements AckSink {
     this.closing.length = 0;
     this.sendCrossAcks(kp, now);
     for (const p of this.paths) if (!p.closed) this.sendControl(kp, p, now, false);
+    if (this.pinDue(now)) this.sendPin(kp, now);
+  }
+
+  /** PIN last in the packet: a peer that does not know it stops parsing there and loses nothing before it. */
+  private writePinFrame(buf: Buffer, off: number, now: number): number {
+    this.pinSentAt = now;
+    const lifetime = this.pinAnnounce === PIN_NONE ? 0 : PIN_LIFETIME_MS;
+    return writePin(buf, off, this.pinGen, this.pinAnnounce, lifetime);
+  }
+
+  /** A control packet with only the PIN frame, on the pinned path when it is up, else on the lowest-RTT one. */
+  private sendPin(kp: Keypair, now: number): void {
+    let via: Path | undefined;
+    for (const p of this.paths) {
+      if (p.closed || p.state !== 'up') continue;
+      if (p.id === this.pinAnnounce) {
+        via = p;
+        break;
+      }
+      if (!via || (p.srtt ?? Number.POSITIVE_INFINITY) < (via.srtt ?? Number.POSITIVE_INFINITY)) via = p;
+    }
+    if (!via) {
+      this.pinSentAt = now; // nothing is up: try again in a refresh interval
+      return;
+    }
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + PIN_BYTES + TAG_BYTES);
+    const pn = via.nextPn++;
+    this.header(buf, TYPE_CONTROL, kp, via, pn);
+    this.writePinFrame(buf, HEADER_BYTES, now);
+    this.emit(kp, via, buf, pn, PIN_BYTES);
   }
 
   private pump(kp: Keypair, now: number): void {
@@ -382,40 +591,46 @@ export class Session implements AckSink {
       else if (!freshest || p.lastFeedbackAt > freshest.lastFeedbackAt) freshest = p;
     }
     if (!working && freshest) freshest.carryOn = true;
-    while (this.resend.length > 0) {
-      const q = this.resend[0]!;
-      if (this.ackedSeq[q.seq % SEQ_RING] === q.seq) {
-        this.resend.shift();
-        continue;
-      }
-      const p = pickResendPath(this.paths, q.packet.length + 64, q.avoid, now);
-      if (!p) break;
-      this.resend.shift();
-      this.resent++;
-      this.extraSent.add(1, now);
-      this.sendData(kp, p, q, now, false);
-    }
+    if (this.resend.length > 0) this.pumpResends(kp, now);
+    if (this.parked > 0) this.pumpLanes(kp, now);
+    // Without policy path sets and pin, every packet may take every path: no per-packet check at all.
+    const restricting = this.lanes.length > 0 || this.pinId >= 0;
     while (this.qHead < this.queue.length) {
       const q = this.queue[this.qHead]!;
       if (now - q.at > this.timing.queueSojournMs) {
         this.queueDropped++;
+        this.dequeued(q);
         this.queue[this.qHead++] = undefined as unknown as Queued;
         continue;
       }
-      const n = pickPaths(this.paths, q.mode, q.packet.length + 64, -1, this.sticky, picked, now);
-      if (n === 0) break;
+      let allowed = ALL_PATHS;
+      let sticky = this.sticky;
+      if (restricting) {
+        const lane = q.lane >= 0 ? this.lanes[q.lane]! : undefined;
+        // Packets of its lane wait already: it waits behind them (order within a lane is kept).
+        if (lane && lane.head < lane.items.length) {
+          this.park(lane);
+          continue;
+        }
+        if (lane) sticky = lane.sticky;
+        allowed = this.allowedFor(q.lane, now);
+      }
+      const n = pickPaths(this.paths, q.mode, q.packet.length + 64, -1, sticky, picked, now, allowed);
+      if (n === 0) {
+        // Its own paths are full, the others may not be: it steps aside rather than hold up the whole queue.
+        if (q.lane >= 0 && allowed !== ALL_PATHS) {
+          this.park(this.lanes[q.lane]!);
+          continue;
+        }
+        break;
+      }
+      this.dequeued(q);
       this.queue[this.qHead++] = undefined as unknown as Queued;
       if (this.codel.shouldDrop(now - q.at, this.queue.length - this.qHead + 1, now) && !markCongestion(q.packet)) {
         this.queueDropped++;
         continue;
       }
-      q.seq = this.nextSeq++;
-      const appLimited = this.qHead === this.queue.length;
-      for (let i = 0; i < n; i++) this.sendData(kp, picked[i]!, q, now, appLimited);
-      if (n > 1) {
-        this.duplicatesSent += n - 1;
-        this.extraSent.add(n - 1, now);
-      }
+      this.sendNew(kp, q, n, now, this.qHead === this.queue.length, restricting && this.fellBack);
     }
     if (this.qHead === this.queue.length && this.resend.length === 0) {
       for (const p of this.paths) if (p.canSend(CC_MSS, now)) p.markAppLimited();
@@ -423,6 +638,92 @@ export class Session implements AckSink {
     if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
       this.queue.splice(0, this.qHead);
       this.qHead = 0;
+    }
+  }
+
+  /** A packet's first send, on the `n` paths pickPaths wrote to `picked`. */
+  private sendNew(kp: Keypair, q: Queued, n: number, now: number, appLimited: boolean, fellBack: boolean): void {
+    q.seq = this.nextSeq++;
+    if (this.seqLane) this.seqLane[q.seq % SEQ_RING] = q.lane + 1;
+    if (fellBack) this.restrictedFallbacks++;
+    for (let i = 0; i < n; i++) this.sendData(kp, this.picked[i]!, q, now, appLimited);
+    if (n > 1) {
+      this.duplicatesSent += n - 1;
+      this.extraSent.add(n - 1, now);
+    }
+  }
+
+  /**
+   * Re-sends first, in order. When an unrestricted one finds no path, the ones behind it would not either; a
+   * restricted one waits for its own paths while the others go.
+   */
+  private pumpResends(kp: Keypair, now: number): void {
+    const rs = this.resend;
+    const restricting = this.lanes.length > 0 || this.pinId >= 0;
+    let keep = 0;
+    let i = 0;
+    for (; i < rs.length; i++) {
+      const q = rs[i]!;
+      if (this.ackedSeq[q.seq % SEQ_RING] === q.seq) continue;
+      const allowed = restricting ? this.allowedFor(q.lane, now) : ALL_PATHS;
+      const p = pickResendPath(this.paths, q.packet.length + 64, q.avoid, now, allowed);
+      if (!p) {
+        rs[keep++] = q;
+        if (allowed === ALL_PATHS) {
+          i++;
+          break;
+        }
+        continue;
+      }
+      if (restricting && this.fellBack) this.restrictedFallbacks++;
+      this.resent++;
+      this.extraSent.add(1, now);
+      this.sendData(kp, p, q, now, false);
+    }
+    if (keep < i) {
+      while (i < rs.length) rs[keep++] = rs[i++]!;
+      rs.length = keep;
+    }
+  }
+
+  /** Moves the main queue's head into its lane. */
+  private park(lane: Lane): void {
+    lane.items.push(this.queue[this.qHead]!);
+    this.queue[this.qHead++] = undefined as unknown as Queued;
+    this.parked++;
+  }
+
+  /** Lanes before the main queue: their packets are older than anything of their path set behind them. */
+  private pumpLanes(kp: Keypair, now: number): void {
+    for (let l = 0; l < this.lanes.length; l++) {
+      const lane = this.lanes[l]!;
+      if (lane.head >= lane.items.length) continue;
+      const allowed = this.allowedFor(l, now);
+      const fellBack = this.fellBack;
+      while (lane.head < lane.items.length) {
+        const q = lane.items[lane.head]!;
+        const late = now - q.at > this.timing.queueSojournMs;
+        const n = late
+          ? 0
+          : pickPaths(this.paths, q.mode, q.packet.length + 64, -1, lane.sticky, this.picked, now, allowed);
+        if (n === 0 && !late) break;
+        lane.items[lane.head++] = undefined as unknown as Queued;
+        this.parked--;
+        this.dequeued(q);
+        const waiting = lane.items.length - lane.head + 1;
+        if (late || (this.codel.shouldDrop(now - q.at, waiting, now) && !markCongestion(q.packet))) {
+          this.queueDropped++;
+          continue;
+        }
+        this.sendNew(kp, q, n, now, false, fellBack);
+      }
+      if (lane.head === lane.items.length) {
+        lane.items.length = 0;
+        lane.head = 0;
+      } else if (lane.head > 1024 && lane.head * 2 > lane.items.length) {
+        lane.items.splice(0, lane.head);
+        lane.head = 0;
+      }
     }
   }
 
@@ -502,12 +803,15 @@ export class Session implements AckSink {
     if (!ackDue && !pingDue && !close) return;
     let rangeCount = 0;
     if (ackDue) rangeCount = p.replay.ranges(this.rangeScratch, MAX_ACK_RANGES, ACK_SPAN);
-    const len =
+    let len =
       (rangeCount > 0 ? ackBytes(rangeCount) : 0) +
       (pingDue ? PING_BYTES : 0) +
       (estimateDue ? ESTIMATE_BYTES : 0) +
       (close ? PATH_CLOSE_BYTES : 0);
     if (len === 0) return;
+    // The pin rides on what goes anyway; flush sends it alone when nothing did.
+    const pin = this.pinDue(now);
+    if (pin) len += PIN_BYTES;
     const buf = Buffer.allocUnsafe(HEADER_BYTES + len + TAG_BYTES);
     const pn = p.nextPn++;
     this.header(buf, TYPE_CONTROL, kp, p, pn);
@@ -524,6 +828,7 @@ export class Session implements AckSink {
     }
     if (close) off = writePathClose(buf, off, p.id);
     if (pingDue) off = writePing(buf, off);
+    if (pin) off = this.writePinFrame(buf, off, now);
     this.emit(kp, p, buf, pn, len);
     if (pingDue) {
       const probe: SentPacket = {
@@ -624,11 +929,15 @@ export class Session implements AckSink {
       lateDelivered: this.reorder.late,
       duplicatesSent: this.duplicatesSent,
       queueDropped: this.queueDropped,
-      queuedPackets: this.queue.length - this.qHead + this.resend.length,
+      queuedPackets: this.queue.length - this.qHead + this.resend.length + this.parked,
       skippedPackets: this.reorder.skipped,
       duplicateOverhead: sentRecently > 0 ? this.extraSent.value(now) / sentRecently : 0,
       sendRateKbit: Math.round(sendRate * 8),
       bondedOfEstimates: estimates > 0 ? sendRate / estimates : 0,
+      restrictedFallbacks: this.restrictedFallbacks,
+      ...(this.pinMask(now) !== ALL_PATHS ? { pinnedPath: this.pinId } : {}),
+      bufferedBytes: this.reorder.bytes + this.queueBytes,
+      forcedSkips: this.reorder.forcedSkips,
     };
   }
 }

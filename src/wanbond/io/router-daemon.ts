@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LinkConfig, RouterConfig } from '../config/types.js';
-import type { Mode, PathId, SessionStats } from '../engine/api.js';
+import type { Mode, PathChoice, PathId, SessionStats } from '../engine/api.js';
 import { type Classifier, compileClassifier } from '../engine/classify.js';
 import { decodeKey, publicKeyOf } from '../engine/keys.js';
 import { type Cidr, parseCidr } from './addr.js';
@@ -101,6 +101,8 @@ export class RouterDaemon {
   private config!: RouterConfig;
   /** Read by the engine's classify hook on every packet, so a reload swaps the rules in place. */
   private classifier!: Classifier;
+  /** The classifier bound to the links' path ids (policies' `use_link`): the engine's classify hook. */
+  private route: (packet: Uint8Array) => Mode | PathChoice = () => 'bond';
   private tunnelUp = false;
   private sessionTimer: NodeJS.Timeout | undefined;
   private engine!: ControllableClientEngine;
@@ -156,6 +158,7 @@ export class RouterDaemon {
     this.addresses = tunnelAddresses(config);
     const enabled = config.links.filter((l) => l.enabled);
     for (const lc of enabled) this.addLink(lc);
+    this.bindRoutes();
 
     this.engine = this.deps.engines.createClientEngine({
       privateKey: keys.privateKey,
@@ -163,7 +166,7 @@ export class RouterDaemon {
       paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
       mode: config.mode,
       now: this.clock(),
-      classify: (p) => this.classifier.classify(p),
+      classify: (p) => this.route(p),
     });
     this.driver = new EngineDriver(
       this.engine,
@@ -288,6 +291,28 @@ export class RouterDaemon {
     } catch (err) {
       this.log.error(`policy routing: ${errText(err)}`);
     }
+  }
+
+  /** Policies' `use_link` names to the links' path ids, once per config or link change (not per packet). */
+  private bindRoutes(): void {
+    const ids = new Map([...this.links.values()].map((l) => [l.name, l.pathId]));
+    for (const l of this.links.values()) {
+      if (l.pathId > 31 && this.config.policies.some((p) => p.useLinks.includes(l.name))) {
+        this.log.warn(`link ${l.name}: path id ${l.pathId} is too high for policy use_link (restart the daemon)`);
+      }
+    }
+    this.route = this.classifier.route(ids);
+  }
+
+  /**
+   * Pins the session to one link in both directions (the speed test measures it alone); undefined unpins. False
+   * for a link the running config does not have.
+   */
+  pinLink(name: string | undefined): boolean {
+    const link = name === undefined ? undefined : this.links.get(name);
+    if (name !== undefined && !link) return false;
+    this.driver.event((now) => this.engine.pinPath(link?.pathId, now));
+    return true;
   }
 
   /** Key material the control API must never reply with (its redaction's list). */
@@ -514,6 +539,7 @@ export class RouterDaemon {
     }
     if (next.server !== prev.server || next.port !== prev.port) await this.resolve();
     await this.reconcileLinks(next);
+    this.bindRoutes();
     this.addresses = tunnelAddresses(next);
     try {
       await this.applyTun();
@@ -536,7 +562,7 @@ export class RouterDaemon {
       paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
       mode: config.mode,
       now: this.clock(),
-      classify: (p) => this.classifier.classify(p),
+      classify: (p) => this.route(p),
     });
     this.driver.setEngine(this.engine);
     this.log.warn('keys changed: starting a new session');

@@ -15,8 +15,9 @@ import { configureTun } from '../io/tun-setup.js';
 import { ServerSocket } from '../io/udp-server.js';
 import { SpeedtestResponder } from '../speedtest/responder.js';
 import { ForwardingSwitch } from './forwarding.js';
+import { LimitLog } from './limit-log.js';
 import { serverRuleset } from './nft-rules.js';
-import { engineClients, routedPrefixes } from './registry.js';
+import { engineClients, engineLimits, routedPrefixes } from './registry.js';
 
 export interface ServerDeps {
   loadConfig: ServerConfigLoader;
@@ -64,6 +65,7 @@ export class ServerDaemon {
   private socketErrors = 0;
   private stateTimer: NodeJS.Timeout | undefined;
   private readonly stateLog: StateLog;
+  private readonly limitLog: LimitLog;
   /** start() completed: stop() then reports a stop, not the clean-up of a failed start. */
   private running = false;
   private tunErrors = 0;
@@ -76,6 +78,7 @@ export class ServerDaemon {
   ) {
     this.clock = deps.clock ?? (() => performance.now());
     this.stateLog = new StateLog(deps.log);
+    this.limitLog = new LimitLog(deps.log);
   }
 
   private get log(): Logger {
@@ -123,6 +126,7 @@ export class ServerDaemon {
     this.stateTimer = setInterval(() => {
       const stats = this.engine.stats();
       this.stateLog.server(stats);
+      this.limitLog.check(stats.limits, this.clock());
       if (++ticks % FIGURES_EVERY === 0) for (const c of stats.clients) this.stateLog.figures(c.session, c.name);
     }, STATE_LOG_MS);
     this.running = true;
@@ -145,6 +149,7 @@ export class ServerDaemon {
       privateKey: decodeKey(config.privateKey, 'private_key'),
       clients: engineClients(config),
       now: this.clock(),
+      limits: engineLimits(config),
     });
   }
 
@@ -227,7 +232,10 @@ export class ServerDaemon {
     try {
       if (next.listen !== prev.listen || next.port !== prev.port) socket = await this.bindSocket(next);
       if (next.privateKey !== prev.privateKey) engine = this.createEngine(next);
-      else this.engine.setClients(engineClients(next));
+      else {
+        this.engine.setClients(engineClients(next));
+        this.engine.setLimits(engineLimits(next));
+      }
     } catch (err) {
       socket?.close();
       return reject(err);

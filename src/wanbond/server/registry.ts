@@ -1,7 +1,16 @@
 import type { ClientConfig, ServerConfig } from '../config/types.js';
+import type { ServerLimits } from '../engine/api.js';
 import { decodeKey } from '../engine/keys.js';
 import { parseCidr } from '../io/addr.js';
 import type { EngineClientSpec } from '../io/engine-factory.js';
+
+/** `max_clients` and `max_buffer_mb` as the engine takes them; absent options keep the engine's defaults. */
+export function engineLimits(config: ServerConfig): ServerLimits {
+  const limits: ServerLimits = {};
+  if (config.maxClients !== undefined) limits.maxClients = config.maxClients;
+  if (config.maxBufferMb !== undefined) limits.bufferBudgetBytes = config.maxBufferMb * 2 ** 20;
+  return limits;
+}
 
 /**
  * The engine's view of the configured routers: who may connect (public key) and which inner addresses belong to

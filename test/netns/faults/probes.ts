@@ -1,10 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ProcessReply } from '../../../src/wanbond/control/process-stats.js';
+import { callUnixControl } from '../../../src/wanbond/control/unix-socket.js';
 import { inNs } from '../../../src/wanbond/lab/netns.js';
 import { NsProcess } from '../tunnel/process.js';
 
 /** Open file descriptors of a process (sockets, TUN, timers' eventfds...). */
 export function fdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** The daemon's own view of its resources: the `process` section of its `status` reply. */
+export async function processOf(controlSocket: string): Promise<ProcessReply> {
+  const r = await callUnixControl(controlSocket, 'status');
+  const p = (r.data as { process?: ProcessReply } | undefined)?.process;
+  if (!p) throw new Error(`no process section in the status of ${controlSocket} (status ${r.status} ${r.error ?? ''})`);
+  return p;
 }
 
 export function rssMb(pid: number): number {

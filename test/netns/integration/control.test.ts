@@ -90,27 +90,23 @@ describe.skipIf(!isRoot())('control API of the running daemons (needs root)', ()
     await f.waitForTunnel();
   });
 
-  it('wanbond speedtest measures the bonded tunnel and each link', async () => {
+  it('wanbond speedtest measures each link alone, then the bonded tunnel', async () => {
     const r = await cli('speedtest', '--socket', routerSock, '--seconds', '2', '--json');
     expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
     const job = JSON.parse(r.stdout);
     expect(job.state).toBe('done');
     expect(job.progress).toBe(1);
-    const rows = new Map<string, { down_kbit: number; up_kbit: number }>(
+    const rows = new Map<string, { down_kbit: number; up_kbit: number; error?: string }>(
       job.results.map((row: { link: string; down_kbit: number; up_kbit: number }) => [row.link, row]),
     );
     expect([...rows.keys()]).toEqual(['wan0', 'wan1', 'wan2', 'bond']);
-    const bond = rows.get('bond')!;
-    // Functional: something flowed both ways, and the links together carried about what the tunnel delivered
-    // (their bytes include the tunnel's own overhead and the reverse direction's acks).
-    expect(bond.down_kbit).toBeGreaterThan(1000);
-    expect(bond.up_kbit).toBeGreaterThan(1000);
-    const sumDown = ['wan0', 'wan1', 'wan2'].reduce((a, n) => a + rows.get(n)!.down_kbit, 0);
-    const sumUp = ['wan0', 'wan1', 'wan2'].reduce((a, n) => a + rows.get(n)!.up_kbit, 0);
-    expect(sumDown).toBeGreaterThan(bond.down_kbit * 0.7);
-    expect(sumDown).toBeLessThan(bond.down_kbit * 2);
-    expect(sumUp).toBeGreaterThan(bond.up_kbit * 0.7);
-    expect(sumUp).toBeLessThan(bond.up_kbit * 2);
+    // Each link is measured alone (the tunnel pinned to it both ways), then bonded: on these unshaped links every
+    // test is CPU-bound, so all that can be asserted is that each test moved data both ways without an error.
+    for (const [name, row] of rows) {
+      expect(row.error, name).toBeUndefined();
+      expect(row.down_kbit, name).toBeGreaterThan(1000);
+      expect(row.up_kbit, name).toBeGreaterThan(1000);
+    }
 
     const one = await callUnixControl(routerSock, 'speedtest', { link: 'nosuch' });
     expect(one.status).toBe(4);
