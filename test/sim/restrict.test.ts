@@ -23,6 +23,12 @@ interface Built {
   delivered: { server: number[]; client: number[] };
 }
 
+/** Constant-rate inner traffic in both directions at once: `count` packets each way from `at`, `perSecond`. */
+function bothWays(b: Built, at: number, count: number, perSecond: number): void {
+  cbr(b.sim, at, count, perSecond, up, (p, t) => b.sim.client.onTunPacket(p, t));
+  cbr(b.sim, at, count, perSecond, down, (p, t) => b.sim.server.onTunPacket(p, t));
+}
+
 /** Like helpers' buildSim, with a classify hook that may return a path choice. */
 function build(o: {
   links: LinkSpec[];
@@ -204,22 +210,7 @@ describe('pin: one path for the whole session, both directions', () => {
       b.sim.run(600);
       expect(b.sim.server.stats().clients[0]!.session.pinnedPath).toBe(2);
       expect(b.sim.client.stats().pinnedPath).toBe(2);
-      cbr(
-        b.sim,
-        600,
-        500,
-        250,
-        (i) => up(i),
-        (p, t) => b.sim.client.onTunPacket(p, t),
-      );
-      cbr(
-        b.sim,
-        600,
-        500,
-        250,
-        (i) => down(i),
-        (p, t) => b.sim.server.onTunPacket(p, t),
-      );
+      bothWays(b, 600, 500, 250);
       b.sim.run(2800);
       expect([mode, b.dataUp[0], b.dataUp[1], b.dataDown[0], b.dataDown[1]]).toEqual([mode, 0, 0, 0, 0]);
       expect(unique(b.delivered.server)).toBe(500);
@@ -295,22 +286,7 @@ describe('pin: one path for the whole session, both directions', () => {
     const b = build({ links: [clean(20, 10), clean(10, 20)] });
     b.sim.run(500);
     b.sim.client.pinPath(1, b.sim.now);
-    cbr(
-      b.sim,
-      600,
-      2000,
-      500,
-      (i) => up(i),
-      (p, t) => b.sim.client.onTunPacket(p, t),
-    );
-    cbr(
-      b.sim,
-      600,
-      2000,
-      500,
-      (i) => down(i),
-      (p, t) => b.sim.server.onTunPacket(p, t),
-    );
+    bothWays(b, 600, 2000, 500);
     b.sim.at(1500, () => cut(b.sim, 1, false));
     b.sim.at(3000, () => cut(b.sim, 1, true));
     b.sim.run(6000);

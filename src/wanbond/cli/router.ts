@@ -12,12 +12,13 @@ import { createLogger, errText } from '../io/log.js';
 import { isOpenWrt, reloadConfigIfPresent } from '../io/openwrt-host.js';
 import { DisabledError, RouterDaemon } from '../io/router-daemon.js';
 import { type PolicyRoutingMode, policyRoutingWanted } from '../io/router-policy.js';
+import { routerSpeedtestJobs } from '../io/router-speedtest.js';
 import { runDaemon } from '../io/run-daemon.js';
 import { openTunDevice } from '../io/tun-device.js';
 import { netifdLinkResolver } from '../openwrt/netifd.js';
 import { type NetifdLinkWatch, watchLinkInterfaces } from '../openwrt/netifd-links.js';
 import { PolicyRouter } from '../openwrt/policy-routing.js';
-import { SpeedtestJobs, serverTunnelAddress } from '../speedtest/jobs.js';
+import type { SpeedtestJobs } from '../speedtest/jobs.js';
 import { type Command, parseOrExit } from './command.js';
 
 const USAGE = `usage: wanbond router -c FILE [--ubus-socket PATH] [--control-socket PATH|off]
@@ -122,19 +123,7 @@ export const router: Command = {
               log.warn(`cannot follow netifd: ${errText(err)}`);
             }
           }
-          jobs = new SpeedtestJobs({
-            target: () => {
-              const addr = daemon.tunnelAddressText();
-              const host = addr ? serverTunnelAddress(addr.includes('/') ? addr : `${addr}/24`) : undefined;
-              return host ? { host, port: daemon.port } : undefined;
-            },
-            stats: () => daemon.status().stats,
-            linkNames: () => daemon.linkConfigs().map((l) => l.name),
-            pin: (link) => {
-              daemon.pinLink(link);
-            },
-            log,
-          });
+          jobs = routerSpeedtestJobs(daemon, log);
           const extraMethods = openwrtMethods({
             confPath: parsed.config,
             confdir: dirname(parsed.config),

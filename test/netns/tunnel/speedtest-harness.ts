@@ -7,9 +7,10 @@ import { loadRouterConfigFile } from '../../../src/wanbond/io/config-load.js';
 import { realEngines } from '../../../src/wanbond/io/engines.js';
 import { createLogger } from '../../../src/wanbond/io/log.js';
 import { RouterDaemon } from '../../../src/wanbond/io/router-daemon.js';
+import { routerSpeedtestJobs } from '../../../src/wanbond/io/router-speedtest.js';
 import { runDaemon } from '../../../src/wanbond/io/run-daemon.js';
 import { openTunDevice } from '../../../src/wanbond/io/tun-device.js';
-import { type SpeedtestJob, SpeedtestJobs, serverTunnelAddress } from '../../../src/wanbond/speedtest/jobs.js';
+import type { SpeedtestJob, SpeedtestJobs } from '../../../src/wanbond/speedtest/jobs.js';
 
 /** What the harness prints after `SPEEDTEST ` (the speedtest_result reply). */
 export type HarnessSpeedtest = SpeedtestJob;
@@ -23,19 +24,7 @@ const log = createLogger('router', {
 let jobs: SpeedtestJobs | undefined;
 
 function serve(daemon: RouterDaemon): void {
-  jobs = new SpeedtestJobs({
-    target: () => {
-      const addr = daemon.tunnelAddressText();
-      const host = addr ? serverTunnelAddress(addr.includes('/') ? addr : `${addr}/24`) : undefined;
-      return host ? { host, port: daemon.port } : undefined;
-    },
-    stats: () => daemon.status().stats,
-    linkNames: () => daemon.linkConfigs().map((l) => l.name),
-    pin: (link) => {
-      daemon.pinLink(link);
-    },
-    log,
-  });
+  jobs = routerSpeedtestJobs(daemon, log);
   const running = jobs;
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [cmd, link = '-', seconds = '2'] = line.trim().split(/\s+/);
