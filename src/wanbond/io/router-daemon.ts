@@ -5,6 +5,7 @@ import { type Classifier, compileClassifier } from '../engine/classify.js';
 import { decodeKey, publicKeyOf } from '../engine/keys.js';
 import { type Cidr, parseCidr } from './addr.js';
 import type { RouterConfigLoader } from './config-source.js';
+import { DaemonBase } from './daemon-base.js';
 import { EngineDriver } from './driver.js';
 import type { ControllableClientEngine, EngineFactories } from './engine-factory.js';
 import { errText, type Logger } from './log.js';
@@ -13,7 +14,7 @@ import { DEFAULT_PATH_MTU, deviceMtu, tunnelMtu } from './mtu.js';
 import { deleteTable, replaceTable } from './nft.js';
 import { addressForFamily, type ResolvedServer, resolveServer } from './resolve.js';
 import { type PolicyRouterPort, policyConfigOf, policyLinksOf } from './router-policy.js';
-import { FIGURES_EVERY, STATE_LOG_MS, StateLog } from './state-log.js';
+import { FIGURES_EVERY, STATE_LOG_MS } from './state-log.js';
 import { type TunOpener, type TunPort, writeToTun } from './tun-port.js';
 import { configureTun } from './tun-setup.js';
 import { LinkSocket } from './udp-link.js';
@@ -97,7 +98,7 @@ interface Link {
  * nftables. start() sets everything up, reload() applies a new config to the running session, stop() removes what
  * start() added.
  */
-export class RouterDaemon {
+export class RouterDaemon extends DaemonBase<RouterDeps> {
   private config!: RouterConfig;
   /** Read by the engine's classify hook on every packet, so a reload swaps the rules in place. */
   private classifier!: Classifier;
@@ -116,41 +117,12 @@ export class RouterDaemon {
   private mtu = DEFAULT_PATH_MTU;
   private addresses: Cidr[] = [];
   private maintenance: NodeJS.Timeout | undefined;
-  private stateTimer: NodeJS.Timeout | undefined;
-  private readonly stateLog: StateLog;
-  /** start() completed: stop() then reports a stop, not the clean-up of a failed start. */
-  private running = false;
-  private tunErrors = 0;
-  private firewallApplied = false;
-  private readonly startedAt = new Date();
-  private readonly clock: () => number;
-  private stopping = false;
-
-  private constructor(
-    readonly configFile: string,
-    private readonly deps: RouterDeps,
-  ) {
-    this.clock = deps.clock ?? (() => performance.now());
-    this.stateLog = new StateLog(deps.log);
-  }
-
-  private get log(): Logger {
-    return this.deps.log;
-  }
-
   /** Loads the config and brings the router side up; on failure everything already added is removed again. */
   static async start(configFile: string, deps: RouterDeps): Promise<RouterDaemon> {
-    const daemon = new RouterDaemon(configFile, deps);
-    try {
-      await daemon.init();
-    } catch (err) {
-      await daemon.stop();
-      throw err;
-    }
-    return daemon;
+    return DaemonBase.launch(new RouterDaemon(configFile, deps));
   }
 
-  private async init(): Promise<void> {
+  protected async init(): Promise<void> {
     const { config, classifier } = await this.loadChecked();
     this.config = config;
     this.classifier = classifier;
@@ -465,11 +437,6 @@ export class RouterDaemon {
   private closeLink(link: Link): void {
     link.socket?.close();
     link.socket = undefined;
-  }
-
-  /** Write errors are per packet and can repeat at line rate: one line per 1000. */
-  private tunError(err: Error): void {
-    if (this.tunErrors++ % 1000 === 0) this.log.warn(`tun write: ${err.message} (${this.tunErrors} so far)`);
   }
 
   private flush(): void {

@@ -3,13 +3,14 @@ import type { ServerStats } from '../engine/api.js';
 import { decodeKey, publicKeyOf } from '../engine/keys.js';
 import { type Cidr, formatCidr, formatEndpoint, parseCidr } from '../io/addr.js';
 import type { ServerConfigLoader } from '../io/config-source.js';
+import { DaemonBase } from '../io/daemon-base.js';
 import { EngineDriver } from '../io/driver.js';
 import type { ControllableServerEngine, EngineFactories } from '../io/engine-factory.js';
 import { errText, type Logger } from '../io/log.js';
 import { DEFAULT_PATH_MTU, deviceMtu, tunnelMtu } from '../io/mtu.js';
 import { deleteTable, replaceTable } from '../io/nft.js';
 import { removeDeviceRoutes, syncDeviceRoutes } from '../io/routes.js';
-import { FIGURES_EVERY, STATE_LOG_MS, StateLog } from '../io/state-log.js';
+import { FIGURES_EVERY, STATE_LOG_MS } from '../io/state-log.js';
 import { type TunOpener, type TunPort, writeToTun } from '../io/tun-port.js';
 import { configureTun } from '../io/tun-setup.js';
 import { ServerSocket } from '../io/udp-server.js';
@@ -50,7 +51,7 @@ export interface ServerStatus {
  * `wanbond server`: one UDP port for all routers, the TUN, and the VPS plumbing around them (IP forwarding,
  * routes to the routers' LANs, NAT and inbound forwards in nftables). Everything it adds is removed by stop().
  */
-export class ServerDaemon {
+export class ServerDaemon extends DaemonBase<ServerDeps> {
   private config!: ServerConfig;
   private engine!: ControllableServerEngine;
   private driver!: EngineDriver;
@@ -58,45 +59,21 @@ export class ServerDaemon {
   private tun: TunPort | undefined;
   private routes: string[] = [];
   private mtu = DEFAULT_PATH_MTU;
-  private firewallApplied = false;
   private readonly forwarding = new ForwardingSwitch();
-  private readonly startedAt = new Date();
-  private readonly clock: () => number;
   private socketErrors = 0;
-  private stateTimer: NodeJS.Timeout | undefined;
-  private readonly stateLog: StateLog;
   private readonly limitLog: LimitLog;
-  /** start() completed: stop() then reports a stop, not the clean-up of a failed start. */
-  private running = false;
-  private tunErrors = 0;
   private responder: SpeedtestResponder | undefined;
-  private stopping = false;
 
-  private constructor(
-    readonly configFile: string,
-    private readonly deps: ServerDeps,
-  ) {
-    this.clock = deps.clock ?? (() => performance.now());
-    this.stateLog = new StateLog(deps.log);
+  private constructor(configFile: string, deps: ServerDeps) {
+    super(configFile, deps);
     this.limitLog = new LimitLog(deps.log);
   }
 
-  private get log(): Logger {
-    return this.deps.log;
-  }
-
   static async start(configFile: string, deps: ServerDeps): Promise<ServerDaemon> {
-    const daemon = new ServerDaemon(configFile, deps);
-    try {
-      await daemon.init();
-    } catch (err) {
-      await daemon.stop();
-      throw err;
-    }
-    return daemon;
+    return DaemonBase.launch(new ServerDaemon(configFile, deps));
   }
 
-  private async init(): Promise<void> {
+  protected async init(): Promise<void> {
     const config = await this.loadChecked();
     this.config = config;
     this.engine = this.createEngine(config);
@@ -188,11 +165,6 @@ export class ServerDaemon {
     this.log.info(
       `nft table inet wanbond: masquerade ${config.masquerade ? `on${config.wanDevice ? ` via ${config.wanDevice}` : ''}` : 'off'}, ${forwards} forward(s); ${this.routes.length} route(s) via ${this.tun.name}`,
     );
-  }
-
-  /** Write errors are per packet and can repeat at line rate: one line per 1000. */
-  private tunError(err: Error): void {
-    if (this.tunErrors++ % 1000 === 0) this.log.warn(`tun write: ${err.message} (${this.tunErrors} so far)`);
   }
 
   private flush(): void {
