@@ -4,6 +4,7 @@
  * `confdir`; what they change is applied through `apply` (the daemon's own reload, netifd's reload_config).
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UciContext, UciError } from 'uci-parser';
 import {
   addMacvlanWan,
@@ -70,7 +71,8 @@ function operUp(sysfs: string, device: string): boolean {
 
 /** The next `wanN` no network interface uses yet (LuCI may leave the name to us). */
 function freeInterfaceName(confdir: string, uci: MacvlanUciOptions | undefined): string {
-  const ctx = new UciContext({ confdir, ...(uci ?? {}) });
+  const { wanbondFile: _, ...dirs } = uci ?? {};
+  const ctx = new UciContext({ confdir, ...dirs });
   let taken = new Set<string>();
   try {
     taken = new Set(ctx.load('network').sections.map((s) => s.name));
@@ -80,7 +82,12 @@ function freeInterfaceName(confdir: string, uci: MacvlanUciOptions | undefined):
   for (let i = 1; ; i++) if (!taken.has(`wan${i}`)) return `wan${i}`;
 }
 
-export function openwrtMethods(o: OpenwrtMethodsOptions): Record<string, ControlMethod> {
+export function openwrtMethods(opts: OpenwrtMethodsOptions): Record<string, ControlMethod> {
+  // The MacVLAN helper's links belong in the daemon's own config, wherever -c put it (on OpenWrt: <confdir>/wanbond).
+  const elsewhere = resolve(opts.confPath) !== resolve(opts.confdir, 'wanbond');
+  const o: OpenwrtMethodsOptions = elsewhere
+    ? { ...opts, uci: { ...opts.uci, wanbondFile: resolve(opts.confPath) } }
+    : opts;
   const sysfs = o.sysfs ?? '/sys';
   const applyAll = async () => {
     await o.applyNetwork?.();

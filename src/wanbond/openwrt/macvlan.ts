@@ -47,8 +47,11 @@ export interface MacvlanAddOptions {
   commit?: boolean;
 }
 
-/** Where the config lives: the config dir plus uci's save dir (pending changes) and override dir. */
-export type MacvlanUciOptions = Pick<UciContextOptions, 'savedir' | 'conf2dir'>;
+/**
+ * Where the config lives: the config dir plus uci's save dir (pending changes) and override dir, and the wanbond
+ * config when it is not <confdir>/wanbond (a daemon started with -c elsewhere): its links go there.
+ */
+export type MacvlanUciOptions = Pick<UciContextOptions, 'savedir' | 'conf2dir'> & { wanbondFile?: string };
 
 export interface MacvlanResult {
   /** The changes in `uci changes` format, per package. */
@@ -79,7 +82,13 @@ const NAME = /^[A-Za-z0-9_]{1,15}$/;
 const DEVICE = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 function context(confdir: string, uci: MacvlanUciOptions = {}): UciContext {
-  return new UciContext({ confdir, ...uci });
+  const { wanbondFile: _, ...dirs } = uci;
+  return new UciContext({ confdir, ...dirs });
+}
+
+/** The wanbond package: <confdir>/wanbond, or the file named in the options (libuci loads a path as a package). */
+function loadWanbond(ctx: UciContext, uci: MacvlanUciOptions | undefined): UciPackage | undefined {
+  return load(ctx, uci?.wanbondFile ?? 'wanbond');
 }
 
 function load(ctx: UciContext, name: string): UciPackage | undefined {
@@ -209,8 +218,8 @@ export function addMacvlanWan(confdir: string, o: MacvlanAddOptions, uci?: Macvl
   }
 
   if (o.link !== false) {
-    const wanbond = load(ctx, 'wanbond');
-    if (!wanbond) warnings.push(`no ${confdir}/wanbond: no link added`);
+    const wanbond = loadWanbond(ctx, uci);
+    if (!wanbond) warnings.push(`no ${uci?.wanbondFile ?? `${confdir}/wanbond`}: no link added`);
     else {
       const existing = wanbond.section(o.name);
       const already = wanbond.sectionsOfType('link').some((s) => sectionOption(s, 'interface') === o.name);
@@ -234,7 +243,7 @@ export function listMacvlanWans(confdir: string, uci?: MacvlanUciOptions): Macvl
   const network = load(ctx, 'network');
   if (!network) throw new MacvlanError(`${confdir}/network not found`);
   const firewall = load(ctx, 'firewall');
-  const wanbond = load(ctx, 'wanbond');
+  const wanbond = loadWanbond(ctx, uci);
   const out: MacvlanWan[] = [];
   const devices = network.sectionsOfType('device').filter((s) => sectionOption(s, 'type') === 'macvlan');
   for (const dev of devices) {
@@ -306,12 +315,12 @@ export function delMacvlanWan(
     }
     if (firewall.delta.length > 0) touched.push(firewall);
   }
-  const wanbond = load(ctx, 'wanbond');
+  const wanbond = loadWanbond(ctx, uci);
   if (wanbond) {
-    for (const l of wanbond.sectionsOfType('link')) {
-      if (sectionOption(l, 'interface') === name) deleteEntry(wanbond, l.name);
-    }
-    if (wanbond.delta.length > 0) touched.push(wanbond);
+    // Counted, not read from the delta: a package loaded from a path (wanbondFile) records none.
+    const links = wanbond.sectionsOfType('link').filter((l) => sectionOption(l, 'interface') === name);
+    for (const l of links) deleteEntry(wanbond, l.name);
+    if (links.length > 0) touched.push(wanbond);
   }
   return { changes: finish(ctx, touched, opts.commit ?? true), warnings };
 }

@@ -32,6 +32,23 @@ const LUCI_CLASSES = new Set([
   'view',
 ]);
 
+/**
+ * What LuCI's `network` class calls to build its model (luci-base network.js, initNetworkState), exactly as luci-base
+ * grants it in its own ACL group `luci-base-network-status`. The Links tab needs that model: its interface picker
+ * (widgets.NetworkSelect -> network.getNetworks) and its port list (network.getDevices). Every call is wrapped in
+ * L.resolveDefault there, so a missing grant fails silently: the picker is empty for a login without it. All of it
+ * is granted so the class makes no refused call (checked by hand with rpcd and a login that has only
+ * luci-app-wanbond and luci-base), and nothing beyond it.
+ */
+const NETWORK_CLASS = {
+  ubus: {
+    'luci-rpc': ['getBoardJSON', 'getHostHints', 'getNetworkDevices', 'getWirelessDevices'],
+    network: ['get_proto_handlers'],
+    'network.interface': ['dump'],
+  } as Record<string, string[]>,
+  uci: ['luci', 'network', 'wireless'],
+};
+
 /** Methods that change something: they must be granted under "write", never under "read". */
 const MUTATING = new Set(['reload', 'speedtest', 'join', 'new_key', 'macvlan_add', 'macvlan_del']);
 
@@ -84,13 +101,21 @@ describe('acl.d', () => {
     expect(group.description).toMatch(/wanbond/i);
   });
 
-  it('grants uci only on wanbond, ubus only on the wanbond object, and no file or exec rights', () => {
-    expect(group.read?.uci).toEqual(['wanbond']);
+  it('writes only uci wanbond and the wanbond object, and has no file or exec rights', () => {
     expect(group.write?.uci).toEqual(['wanbond']);
-    expect(Object.keys(group.read?.ubus ?? {})).toEqual(['wanbond']);
     expect(Object.keys(group.write?.ubus ?? {})).toEqual(['wanbond']);
     expect(group.read?.file).toBeUndefined();
     expect(group.write?.file).toBeUndefined();
+  });
+
+  it('reads, besides wanbond, exactly what the LuCI network class needs for the Links tab', () => {
+    const needsNetwork = VIEWS.filter((f) =>
+      directives(readFileSync(f, 'utf8')).some((d) => d.name === 'network' || d.name === 'tools.widgets'),
+    );
+    expect(needsNetwork.map((f) => relative(RESOURCES, f))).toEqual(['view/wanbond/links.js']);
+    const others = Object.fromEntries(Object.entries(group.read?.ubus ?? {}).filter(([obj]) => obj !== 'wanbond'));
+    expect(others).toEqual(NETWORK_CLASS.ubus);
+    expect(group.read?.uci).toEqual(['wanbond', ...NETWORK_CLASS.uci]);
   });
 
   it('grants every method the views call, and only those (minimal and complete)', () => {

@@ -17,12 +17,82 @@ describe('wanbond.speedtest: job replies -> progress and result rows', () => {
     const r = st.build({ job: 7, state: 'running', progress: 40, phase: 'download', link: 'wan2', results: [] });
     expect(r.state).toBe('running');
     expect(r.progress).toBeCloseTo(0.4);
-    expect(r.phase).toBe('Measuring download on wan2');
+    expect(r.phase).toBe('Testing wan2: download…');
+    expect(r.current).toBe('wan2');
     expect(r.job).toBe('7');
     expect(st.build({ job: 1, state: 'queued' }).phase).toBe('Starting');
     expect(st.build({ job: 1, state: 'running', phase: 'upload', link: 'bond' }).phase).toBe(
-      'Measuring upload on bonded tunnel',
+      'Testing bonded tunnel: upload…',
     );
+    expect(st.build({ job: 1, state: 'running', phase: 'latency', link: 'lte' }).phase).toBe('Testing lte: latency…');
+    // The daemon names phases download/upload; short names are read the same way.
+    expect(st.build({ job: 1, state: 'running', phase: 'up', link: 'wan1' }).phase).toBe('Testing wan1: upload…');
+    expect(st.build({ job: 1, state: 'running', phase: '', link: 'wan1' }).phase).toBe('Testing wan1…');
+  });
+
+  it('plans each link alone then bonded, one link, or bonded only', () => {
+    expect(st.plan(['wan1', 'wan2'], undefined)).toEqual(['wan1', 'wan2', 'bond']);
+    expect(st.plan(['wan1', 'wan2'], '')).toEqual(['wan1', 'wan2', 'bond']);
+    expect(st.plan(['wan1', 'wan2'], 'wan2')).toEqual(['wan2']);
+    expect(st.plan(['wan1', 'wan2'], 'bond')).toEqual(['bond']);
+  });
+
+  it('while running: measured links, the one being measured (per direction), and the rest waiting', () => {
+    const order = st.plan(['wan1', 'wan2', 'lte'], undefined);
+    const r = st.build(
+      {
+        job: 'j',
+        state: 'running',
+        progress: 0.45,
+        phase: 'upload',
+        link: 'wan2',
+        results: [
+          { link: 'wan1', down_kbit: 40000, up_kbit: 10000, rtt_ms: 25, loss: 0 },
+          { link: 'wan2', down_kbit: 20000 },
+        ],
+      },
+      order,
+    );
+    type Row = { key: string; pending: string; downPending: string; upPending: string; pctDown: number | null };
+    const rows = r.rows as Row[];
+    expect(rows.map((x) => [x.key, x.pending, x.downPending, x.upPending])).toEqual([
+      ['wan1', '', '', ''],
+      ['wan2', 'measuring', '', 'measuring'],
+      ['lte', 'waiting', 'waiting', 'waiting'],
+      ['bond', 'waiting', 'waiting', 'waiting'],
+    ]);
+    // No "% of sum" before the bonded test has a figure, and a half-measured link is not in the sum.
+    expect(rows[3]!.pctDown).toBeNull();
+
+    // The current link's download not there yet: download is being measured, upload comes next.
+    const d = st.build({ job: 'j', state: 'running', phase: 'download', link: 'lte', results: [] }, order);
+    const lte = (d.rows as Row[]).find((x) => x.key === 'lte')!;
+    expect([lte.downPending, lte.upPending]).toEqual(['measuring', 'waiting']);
+    // Links before the current one that have no row were skipped by the daemon: not shown as waiting.
+    expect((d.rows as Row[]).map((x) => x.key)).toEqual(['lte', 'bond']);
+
+    // Without a plan (the page was opened during a run) only what the reply says is shown.
+    const bare = st.build({ job: 'j', state: 'running', phase: 'download', link: 'bond', results: [] });
+    expect((bare.rows as Row[]).map((x) => [x.key, x.pending])).toEqual([['bond', 'measuring']]);
+  });
+
+  it('a finished run shows each link alone and the bonded row with its % of the sum', () => {
+    const r = st.build(
+      {
+        job: 'j',
+        state: 'done',
+        results: [
+          { link: 'wan1', down_kbit: 40000, up_kbit: 10000 },
+          { link: 'wan2', down_kbit: 20000, up_kbit: 10000 },
+          { link: 'bond', down_kbit: 57000, up_kbit: 19000 },
+        ],
+      },
+      ['wan1', 'wan2', 'bond'],
+    );
+    expect(r.current).toBe('');
+    expect(r.rows.map((x: { pending: string }) => x.pending)).toEqual(['', '', '']);
+    expect(r.rows[2].pctDown).toBeCloseTo(0.95);
+    expect(r.rows[2].pctUp).toBeCloseTo(0.95);
   });
 
   it('puts singles first, bonded last, and the bonded result against the sum of the singles', () => {

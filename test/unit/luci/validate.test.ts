@@ -118,4 +118,19 @@ describe('wanbond.validate: sections', () => {
     expect(v.rule({ use_policy: 'nope' }, pol)).toMatch(/"nope" does not exist/);
     expect(v.rule({ proto: 'gre', use_policy: 'voip' }, pol)).toMatch(/protocol number/);
   });
+  it('checks the MacVLAN dialog before the daemon sees it (over ubus a refusal has no words)', () => {
+    const taken = { interfaces: ['lan', 'wan', 'wan1'], devices: ['eth0', 'eth1', 'vwan2'], links: ['wan1', 'lte'] };
+    expect(v.macvlan({ parent: 'eth1' }, taken)).toBe(true);
+    expect(v.macvlan({ parent: 'eth1', name: 'wan3', addLink: true }, taken)).toBe(true);
+    expect(v.macvlan({ parent: ' ' }, taken)).toMatch(/Ethernet port/);
+    expect(ok(v.macvlan({ parent: 'eth 1' }, taken))).toBe(false);
+    expect(ok(v.macvlan({ parent: 'eth1', name: 'wan-3' }, taken))).toBe(false);
+    expect(v.macvlan({ parent: 'eth1', name: 'abcdefghijklmno' }, taken)).toMatch(/14 characters/);
+    expect(v.macvlan({ parent: 'eth1', name: 'wan1' }, taken)).toBe('A network interface named "wan1" already exists');
+    expect(v.macvlan({ parent: 'eth1', name: 'wan2' }, taken)).toBe('A network device named "vwan2" already exists');
+    expect(v.macvlan({ parent: 'eth1', name: 'lte', addLink: true }, taken)).toBe('A link named "lte" already exists');
+    // Without a link there is no clash with the link of that name.
+    expect(v.macvlan({ parent: 'eth1', name: 'lte', addLink: false }, taken)).toBe(true);
+    expect(v.macvlan({ parent: 'eth1', name: 'wan1' }, undefined)).toBe(true);
+  });
 });

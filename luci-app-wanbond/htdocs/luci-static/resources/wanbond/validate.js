@@ -237,6 +237,40 @@ function rule(v, policyNames) {
 	return true;
 }
 
+/*
+ * The MacVLAN dialog's request, checked before the daemon sees it: over ubus
+ * the helper's refusal arrives as a bare "invalid argument" code, so the
+ * usual reasons are caught here, in words. req: { parent, name, addLink };
+ * taken: { interfaces, devices, links }: the names netifd interfaces, network
+ * devices and wanbond links already use.
+ */
+function macvlan(req, taken) {
+	const t = taken || {};
+	const has = (list, v) => Array.isArray(list) && list.indexOf(v) >= 0;
+	const parent = String(req.parent == null ? '' : req.parent).trim();
+	if (parent === '')
+		return _('Choose the Ethernet port the modems are plugged into');
+	const p = ifname(parent);
+	if (p !== true)
+		return p;
+	const name = String(req.name == null ? '' : req.name).trim();
+	if (name === '')
+		return true;
+	const n = sectionName(name);
+	if (n !== true)
+		return n;
+	/* The helper names the device "v" + the interface name, and device names end at 15 characters. */
+	if (name.length > 14)
+		return _('Use at most 14 characters: the device is named "v" followed by the interface name');
+	if (has(t.interfaces, name))
+		return format.fmt(_('A network interface named "%s" already exists'), name);
+	if (has(t.devices, 'v' + name))
+		return format.fmt(_('A network device named "%s" already exists'), 'v' + name);
+	if (req.addLink && has(t.links, name))
+		return format.fmt(_('A link named "%s" already exists'), name);
+	return true;
+}
+
 return baseclass.extend({
 	MODES: MODES,
 	ipv4: ipv4,
@@ -257,5 +291,6 @@ return baseclass.extend({
 	familyName: familyName,
 	link: link,
 	policy: policy,
-	rule: rule
+	rule: rule,
+	macvlan: macvlan
 });

@@ -12,9 +12,10 @@
 /*
  * Network > WAN Bonding > Diagnostics: the speed test admins run by hand
  * today (each modem alone, then all bonded), started with one click. The
- * daemon runs it (`wanbond speedtest`), this page polls `speedtest_result`
- * for the progress and shows the results, the bonded one against the sum of
- * the single links.
+ * daemon runs it (`wanbond speedtest`: each link alone with the session
+ * pinned to it, then the bonded tunnel), this page polls `speedtest_result`
+ * for the progress ("Testing wan2: download…") and shows the results, the
+ * bonded one against the sum of the single links.
  */
 
 const POLL_SEC = 1;
@@ -27,6 +28,15 @@ function td(title, content) {
 	return E('td', { 'class': 'td', 'data-title': title }, content);
 }
 
+/* A figure, or what stands in for it while the run has not measured it yet. */
+function figure(pending, value, text) {
+	if (pending === 'measuring')
+		return E('em', [_('measuring…')]);
+	if (pending === 'waiting')
+		return E('em', { 'style': 'opacity:.6' }, [_('waiting')]);
+	return value == null ? '-' : text;
+}
+
 return view.extend({
 	load: function () {
 		return Promise.all([uci.load('wanbond'), api.speedtestResult(), api.status()]);
@@ -34,16 +44,21 @@ return view.extend({
 
 	render: function (data) {
 		this.job = null;
+		this.order = null;
 		this.polling = false;
+		/* A login with read-only access to this page (rpcd ACL) sees the results but cannot start a test. */
+		this.readonly = !L.hasViewPermission();
 		this.progressNode = E('div', { 'id': 'wanbond-st-progress' });
 		this.resultNode = E('div', { 'id': 'wanbond-st-results' });
 
 		const links = uci.sections('wanbond', 'link').filter((s) => s.enabled !== '0').map((s) => s['.name']);
+		this.links = links;
 		const health = model.health(data[2]);
 
 		const button = (text, link, style) =>
 			E('button', {
 				'class': 'cbi-button ' + (style || 'cbi-button-action'),
+				'disabled': this.readonly || null,
 				'style': 'margin:0 .5em .5em 0',
 				'click': ui.createHandlerFn(this, 'start', link)
 			}, [text]);
@@ -75,7 +90,8 @@ return view.extend({
 				ui.addNotification(null, E('p', [_('The speed test did not start:') + ' ' + (h.kind === 'ok' ? _('no job id in the reply') : h.title)]), 'danger');
 				return;
 			}
-			this.show({ state: 'running', progress: 0, phase: _('Starting'), rows: [], error: '', finished: null });
+			this.order = speedtest.plan(this.links, link);
+			this.show(speedtest.build({ job: r.job, state: 'queued', progress: 0 }, this.order));
 			this.follow(String(r.job));
 		});
 	},
@@ -91,7 +107,7 @@ return view.extend({
 			if (this.job == null)
 				return Promise.resolve();
 			return api.speedtestResult(this.job).then((r) => {
-				const st = speedtest.build(r);
+				const st = speedtest.build(r, this.order);
 				this.show(st);
 				if (st.state !== 'running') {
 					this.job = null;
@@ -103,14 +119,14 @@ return view.extend({
 
 	setBusy: function (busy) {
 		this.buttons.querySelectorAll('button').forEach((b) => {
-			b.disabled = busy || null;
+			b.disabled = busy || this.readonly || null;
 		});
 	},
 
 	show: function (st) {
 		if (st.state === 'running') {
 			const pct = st.progress != null ? Math.round(st.progress * 100) : 0;
-			dom.content(this.progressNode, E('div', { 'class': 'cbi-progressbar', 'title': (st.phase || _('Running')) + ' - ' + pct + '%' }, [
+			dom.content(this.progressNode, E('div', { 'class': 'cbi-progressbar', 'title': (st.phase || _('Running')) + ' ' + pct + '%' }, [
 				E('div', { 'style': 'width:' + pct + '%' })
 			]));
 		}
@@ -127,14 +143,15 @@ return view.extend({
 		}
 		const rows = st.rows.map((r) => E('tr', { 'class': 'tr' + (r.bonded ? ' cbi-rowstyle-2' : '') }, [
 			td(_('Link'), [r.bonded ? E('strong', [r.label]) : r.label]),
-			td(_('Download'), [format.rateKbit(r.downKbit), r.pctDown != null ? E('small', [' (' + format.fmt(_('%s of sum'), format.percent(r.pctDown)) + ')']) : '']),
-			td(_('Upload'), [format.rateKbit(r.upKbit), r.pctUp != null ? E('small', [' (' + format.fmt(_('%s of sum'), format.percent(r.pctUp)) + ')']) : '']),
-			td(_('RTT'), [format.ms(r.rttMs)]),
-			td(_('Loss'), [format.percent(r.loss)]),
+			td(_('Download'), [figure(r.downPending, r.downKbit, format.rateKbit(r.downKbit)), r.pctDown != null ? E('small', [' (' + format.fmt(_('%s of sum'), format.percent(r.pctDown)) + ')']) : '']),
+			td(_('Upload'), [figure(r.upPending, r.upKbit, format.rateKbit(r.upKbit)), r.pctUp != null ? E('small', [' (' + format.fmt(_('%s of sum'), format.percent(r.pctUp)) + ')']) : '']),
+			td(_('RTT'), [r.pending === 'waiting' ? figure('waiting') : format.ms(r.rttMs)]),
+			td(_('Loss'), [r.pending === 'waiting' ? figure('waiting') : format.percent(r.loss)]),
 			td(_('Error'), [r.error || '-'])
 		]));
 		dom.content(this.resultNode, [
 			st.finished != null ? E('p', [format.fmt(_('Finished at %s.'), format.clock(model.toEpochMs(st.finished, Date.now()), Date.now()))]) : '',
+			E('p', { 'class': 'cbi-section-descr' }, [_('Each link is measured alone, then all links together through the tunnel. "% of sum" is the bonded result divided by the sum of the single links.')]),
 			E('table', { 'class': 'table' }, [
 				E('tr', { 'class': 'tr table-titles' }, [th(_('Link')), th(_('Download')), th(_('Upload')), th(_('RTT')), th(_('Loss')), th(_('Error'))])
 			].concat(rows))

@@ -40,7 +40,23 @@ function parentPorts(devices) {
 	}).map((d) => ({ name: d.getName(), mac: d.getMAC ? d.getMAC() : null }));
 }
 
-function macvlanDialog(ports) {
+/* Names already in use, so the dialog can refuse a clash in words (over ubus the daemon can only say "invalid argument"). */
+function takenNames(devices) {
+	return {
+		interfaces: uci.sections('network', 'interface').map((s) => s['.name']),
+		devices: (devices || []).map((d) => d.getName()).concat(uci.sections('network', 'device').map((s) => s.name).filter((n) => n)),
+		links: uci.sections('wanbond', 'link').map((s) => s['.name'])
+	};
+}
+
+/* ubus UBUS_STATUS_INVALID_ARGUMENT: the helper refused the request. */
+const INVALID_ARGUMENT = 2;
+
+function helperFailed(r) {
+	return _('The MacVLAN helper failed:') + ' ' + (r === INVALID_ARGUMENT ? _('the router refused the request (invalid argument); "wanbond macvlan" on the router\'s shell tells why') : model.reason(r));
+}
+
+function macvlanDialog(ports, taken) {
 	const parent = ports.length
 		? E('select', { 'class': 'cbi-input-select' }, ports.map((p) => E('option', { 'value': p.name }, [p.name + (p.mac ? ' (' + p.mac + ')' : '')])))
 		: E('input', { 'class': 'cbi-input-text', 'placeholder': 'eth1' });
@@ -67,15 +83,14 @@ function macvlanDialog(ports) {
 				'click': ui.createHandlerFn(null, () => {
 					const p = parent.value.trim();
 					const n = name.value.trim();
-					const bad = validate.ifname(p) !== true ? validate.ifname(p) : n && validate.sectionName(n) !== true ? validate.sectionName(n) : null;
-					if (bad) {
+					const bad = validate.macvlan({ parent: p, name: n, addLink: addLink.checked }, taken);
+					if (bad !== true) {
 						dom.content(out, E('p', { 'class': 'alert-message warning' }, [bad]));
 						return;
 					}
 					return api.macvlanAdd(p, n || undefined, undefined, addLink.checked).then((r) => {
 						if (!api.ok(r)) {
-							const why = model.reason(r);
-							dom.content(out, E('p', { 'class': 'alert-message danger' }, [_('The MacVLAN helper failed:') + ' ' + why]));
+							dom.content(out, E('p', { 'class': 'alert-message danger' }, [helperFailed(r)]));
 							return;
 						}
 						ui.showModal(_('Modem port added'), [
@@ -96,7 +111,8 @@ return view.extend({
 			uci.load('wanbond'),
 			api.status(),
 			L.resolveDefault(network.getDevices(), []),
-			api.macvlanList()
+			api.macvlanList(),
+			L.resolveDefault(uci.load('network'))
 		]);
 	},
 
@@ -108,6 +124,8 @@ return view.extend({
 		});
 		const ports = parentPorts(data[2]);
 		const macvlans = api.ok(data[3]) && Array.isArray(data[3].macvlans) ? data[3].macvlans : [];
+		/* A login with read-only access to this page (rpcd ACL) cannot call the helper: its buttons are off. */
+		const readonly = !L.hasViewPermission();
 
 		const m = new form.Map('wanbond', _('WAN Bonding - Links'),
 			_('Each link is one WAN the tunnel runs over. Use the network interface of each modem or line; a backup link carries traffic only when all other links are down (for a metered SIM).'));
@@ -193,9 +211,10 @@ return view.extend({
 				E('td', { 'class': 'td', 'data-title': _('MAC address') }, [String(v.macaddr || '')]),
 				E('td', { 'class': 'td cbi-section-actions' }, [E('button', {
 					'class': 'cbi-button cbi-button-remove',
+					'disabled': readonly || null,
 					'click': ui.createHandlerFn(null, () => api.macvlanDel(String(v.name)).then((r) => {
 						if (!api.ok(r))
-							ui.addNotification(null, E('p', [_('The MacVLAN helper failed:') + ' ' + model.reason(r)]), 'danger');
+							ui.addNotification(null, E('p', [helperFailed(r)]), 'danger');
 						else
 							location.reload();
 					}))
@@ -203,7 +222,8 @@ return view.extend({
 			])))) : '',
 			E('button', {
 				'class': 'cbi-button cbi-button-add',
-				'click': () => macvlanDialog(ports)
+				'disabled': readonly || null,
+				'click': () => macvlanDialog(ports, takenNames(data[2]))
 			}, [_('Add modem on this port (MacVLAN)')])
 		]);
 

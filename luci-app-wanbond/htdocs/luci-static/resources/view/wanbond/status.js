@@ -157,7 +157,7 @@ return view.extend({
 			[_('State'), badge(t.cls, t.label)],
 			[_('Server'), t.server ? (t.port != null ? t.server + ' (' + _('UDP port') + ' ' + t.port + ')' : t.server) : E('em', [_('not configured')])],
 			[_('Connected for'), t.uptime != null && t.cls === 'ok' ? format.duration(t.uptime) : '-'],
-			[_('Public address'), t.publicAddress || '-'],
+			[_('Public address'), t.publicAddress ? E('span', { 'title': _('The VPS address your traffic leaves from: what websites see') }, [t.publicAddress]) : '-'],
 			[_('Tunnel address'), t.address ? t.address + (t.device ? ' (' + t.device + ')' : '') : '-'],
 			[_('Bonded throughput'), upDown(tot.bondUpKbit, tot.bondDownKbit, format.rateKbit)],
 			[_('% of sum'), E('span', { 'title': _('Bonded throughput divided by the sum of the estimated capacities of the links that are up') }, upDown(tot.pctUp, tot.pctDown, format.percent))],
