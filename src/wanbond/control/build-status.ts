@@ -63,7 +63,9 @@ export function linkReply(
 ): LinkReply {
   let state: LinkStateName;
   if (!config.enabled) state = 'disabled';
-  else if (!path) state = 'down';
+  // No socket (netifd has not brought the WAN up yet, or binding failed): whatever the engine's path says, the
+  // link carries nothing, and "probing" would suggest it is being tried.
+  else if (!path || runtime?.bound === false) state = 'down';
   else state = path.state;
   return compact({
     name: config.name,

@@ -122,6 +122,28 @@ describe('buildStatus', () => {
     });
   });
 
+  it('reports a link without a socket as down even while its engine path is probing (netifd has no WAN yet)', () => {
+    const s = { ...stats(), paths: [path(0, 'wan1', { state: 'probing' })] };
+    const r = buildStatus({
+      stats: s,
+      links: [link('wan1')],
+      runtime: { wan1: { bound: false, error: 'interface wan1: not found' } },
+      server: 'x',
+      port: 1,
+      ...clock,
+    });
+    expect(r.links[0]).toMatchObject({ state: 'down', error: 'interface wan1: not found' });
+    const bound = buildStatus({
+      stats: s,
+      links: [link('wan1')],
+      runtime: { wan1: { bound: true } },
+      server: 'x',
+      port: 1,
+      ...clock,
+    });
+    expect(bound.links[0]!.state).toBe('probing');
+  });
+
   it('is not established: uptime 0, no established_at; disabled overrides the state', () => {
     const s = { ...stats(), state: 'handshaking' as const, establishedAt: undefined };
     const r = buildStatus({ stats: s, links: [], server: 'x', port: 1, enabled: false, ...clock });
