@@ -1,4 +1,6 @@
 import type { ServerConfig } from '../config/types.js';
+import { HEADER_BYTES, TAG_BYTES, TYPE_CONTROL, TYPE_DATA, TYPE_INITIATION } from '../engine/constants.js';
+import { INITIATION_BYTES } from '../engine/handshake.js';
 import { parseCidr } from '../io/addr.js';
 import { mssClampChain } from '../io/mss-clamp.js';
 import { nftString } from '../io/nft.js';
@@ -41,7 +43,48 @@ export function serverRuleset(config: ServerConfig, mtu: number, opts: { isolate
   chains.push(chain('forward', 'type filter hook forward priority filter; policy accept;', fwd));
 
   chains.push(mssClampChain(config.tunName, mtu));
-  return [...limits, ...chains].join('\n');
+  const [sets, filter] = portFilter(config.port);
+  chains.push(...filter);
+  return [...limits, ...sets, ...chains].join('\n');
+}
+
+/** UDP header bytes: nft's `udp length` counts them. */
+const UDP_HEADER = 8;
+/** Initiations per second (burst twice that) one source address may send before the kernel drops the rest. */
+const INITIATIONS_PER_SOURCE = 20;
+
+/**
+ * A filter in front of the tunnel's UDP port: what a router never sends (another message type, a wrongly sized
+ * initiation, a datagram shorter than header and tag) and a flood of initiations from one address are dropped by
+ * the kernel, so a garbage flood costs a rule match instead of a Node callback per datagram. It hooks prerouting at
+ * raw priority, before connection tracking, so a flood from random ports leaves no conntrack entries either; only
+ * datagrams for this host (`fib daddr type local`), not what clients send through the VPS to other hosts' port.
+ * The engine checks all of this again (and authenticates): the filter only moves the cheap part of the rejection
+ * before the socket. Its per-source limit is looser than the engine's own (5/s), so it never decides for a router.
+ */
+function portFilter(port: number): [string[], string[]] {
+  const sets = (['4', '6'] as const).map(
+    (f) => `  set handshakes${f} { type ipv${f}_addr; size 65536; flags dynamic,timeout; timeout 10s; }`,
+  );
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const init = `@th,64,8 ${hex(TYPE_INITIATION)}`;
+  const limit = `limit rate over ${INITIATIONS_PER_SOURCE}/second burst ${2 * INITIATIONS_PER_SOURCE} packets`;
+  const rules = [
+    `    @th,64,8 != { ${[TYPE_INITIATION, TYPE_DATA, TYPE_CONTROL].map(hex).join(', ')} } counter drop comment "not a router message"`,
+    `    ${init} udp length != ${INITIATION_BYTES + UDP_HEADER} counter drop comment "initiation of the wrong size"`,
+    `    udp length < ${HEADER_BYTES + TAG_BYTES + UDP_HEADER} counter drop comment "shorter than header and tag"`,
+    `    ${init} update @handshakes4 { ip saddr ${limit} } counter drop comment "initiation flood"`,
+    `    ${init} update @handshakes6 { ip6 saddr ${limit} } counter drop comment "initiation flood"`,
+  ];
+  return [
+    sets,
+    [
+      chain('tunnel_port', '# the checks of portFilter, for datagrams to our port', rules),
+      chain('prerouting_raw', 'type filter hook prerouting priority raw; policy accept;', [
+        `    udp dport ${port} fib daddr type local jump tunnel_port`,
+      ]),
+    ],
+  ];
 }
 
 /**

@@ -63,6 +63,36 @@ describe.skipIf(!isRoot())('nftables rules in the kernel (needs root)', () => {
     expect(noWan).toContain('iifname != "wb0" tcp dport 8080');
   });
 
+  it("drops in the kernel what a router never sends to the server's port, and initiation floods", async () => {
+    await load(serverRuleset(config({}), 1422));
+    await inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    // One process in the namespace listens on the tunnel port and on another port, sends each kind of datagram to
+    // both over loopback (prerouting sees it like a WAN's), and prints what reached each socket.
+    const script = `
+      const dgram = require('node:dgram');
+      const tunnel = dgram.createSocket('udp4'), other = dgram.createSocket('udp4');
+      const got = { tunnel: [], other: [] };
+      tunnel.on('message', (m) => got.tunnel.push(m[0].toString(16) + '/' + m.length));
+      other.on('message', (m) => got.other.push(m[0].toString(16) + '/' + m.length));
+      const msg = (type, len) => { const b = Buffer.alloc(len, 7); b[0] = type; return b; };
+      const kinds = [msg(0x99, 100), msg(0x12, 89), msg(0x11, 100), msg(0x14, 20), msg(0x14, 60), msg(0x15, 26)];
+      const inits = Array.from({ length: 60 }, () => msg(0x11, 141));
+      tunnel.bind(5555, '127.0.0.1', () => other.bind(5556, '127.0.0.1', async () => {
+        const tx = dgram.createSocket('udp4');
+        for (const b of [...kinds, ...inits]) for (const port of [5555, 5556])
+          await new Promise((r) => tx.send(b, port, '127.0.0.1', r));
+        setTimeout(() => { console.log(JSON.stringify(got)); process.exit(0); }, 300);
+      }));`;
+    const out = await inNs(ns, process.execPath, ['-e', script]);
+    const got = JSON.parse(out) as { tunnel: string[]; other: string[] };
+    // Another port gets everything; ours only well-formed data and control, and at most a burst of initiations.
+    expect(got.other).toHaveLength(66);
+    expect(got.tunnel.filter((m) => !m.startsWith('11/'))).toEqual(['14/60', '15/26']);
+    const inits = got.tunnel.filter((m) => m === '11/141').length;
+    expect(inits).toBeGreaterThanOrEqual(35);
+    expect(inits).toBeLessThanOrEqual(45);
+  });
+
   it('loads the router MSS clamp and replaces the table in place on reload', async () => {
     await load(mssClampChain('wb0', 1422));
     const listed = await load(mssClampChain('wb0', 1400));

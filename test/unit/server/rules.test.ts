@@ -92,6 +92,17 @@ describe('server nftables rules', () => {
     expect(text).not.toContain('rl_down_shop');
   });
 
+  it('filters the tunnel port before conntrack: message types, initiation size, minimum length, flood per source', () => {
+    const text = serverRuleset(sampleServer({ port: 7000 }), 1420);
+    expect(text).toContain('type filter hook prerouting priority raw; policy accept;');
+    expect(text).toContain('udp dport 7000 fib daddr type local jump tunnel_port');
+    expect(text).toContain('@th,64,8 != { 0x11, 0x14, 0x15 } counter drop');
+    expect(text).toContain('@th,64,8 0x11 udp length != 149 counter drop');
+    expect(text).toContain('udp length < 34 counter drop');
+    expect(text).toContain('update @handshakes4 { ip saddr limit rate over 20/second burst 40 packets } counter drop');
+    expect(text).toContain('set handshakes6 { type ipv6_addr; size 65536; flags dynamic,timeout; timeout 10s; }');
+  });
+
   it('refuses interface names nft would misparse', () => {
     expect(() => serverRuleset(sampleServer({ wanDevice: 'eth0"; flush ruleset' }), 1420)).toThrow(/unsafe name/);
   });
