@@ -16,18 +16,17 @@ import {
   MAX_ACK_RANGES,
   PATH_CLOSE_BYTES,
   PIN_BYTES,
-  PIN_NONE,
   PING_BYTES,
   readAck,
   TICKS_PER_MS,
   writeAck,
   writeEstimate,
   writePathClose,
-  writePin,
   writePing,
 } from './frames.js';
 import { expand32 } from './numbers.js';
 import { type AckSink, CC_MSS, Path, type SentPacket } from './path.js';
+import { Pin } from './pin.js';
 import { REORDER_MAX_BYTES, ReorderBuffer } from './reorder.js';
 import { ALL_PATHS, allows, pickPaths, pickResendPath } from './scheduler.js';
 
@@ -71,11 +70,6 @@ interface Lane {
 
 /** Distinct restricted path sets a session keeps lanes for; packets of further sets are not restricted. */
 const MAX_LANES = 32;
-/** How long a PIN frame keeps the peer pinned, and how often it is repeated while pinned (docs/protocol.md). */
-const PIN_LIFETIME_MS = 3000;
-const PIN_REFRESH_MS = 250;
-/** The longest pin a peer may ask for in one frame. */
-const PIN_MAX_LIFETIME_MS = 10_000;
 
 const MAX_QUEUE = 4096;
 /** Bytes of the ingress queue: 4096 jumbo packets would be 256 MiB, the sojourn limit alone does not bound that. */
@@ -140,16 +134,8 @@ export class Session implements AckSink {
   /** allowedFor widened the mask because none of the allowed paths was up. */
   private fellBack = false;
   restrictedFallbacks = 0;
-  /** Our data goes only on this path (-1: not pinned) until `pinUntil`: pinPath here, or the peer's PIN frame. */
-  private pinId = -1;
-  private pinUntil = Number.POSITIVE_INFINITY;
-  /** Generation of the newest PIN frame taken from the peer (-1: none yet). */
-  private peerPinGen = -1;
-  /** What our PIN frames say (-1: we send none; PIN_NONE: unpinned, said until `pinAnnounceUntil`). */
-  private pinAnnounce = -1;
-  private pinAnnounceUntil = Number.POSITIVE_INFINITY;
-  private pinGen = 0;
-  private pinSentAt = Number.NEGATIVE_INFINITY;
+  /** The session-wide pin: pinPath on the router, the peer's PIN frames on the server. */
+  private readonly pin = new Pin();
 
   constructor(
     private readonly aead: Aead,
@@ -256,17 +242,6 @@ export class Session implements AckSink {
     return this.seqLane ? this.seqLane[seq % SEQ_RING]! - 1 : -1;
   }
 
-  /** Paths our data is pinned to now; ALL_PATHS when not pinned (or the pin lapsed). */
-  private pinMask(now: number): PathMask {
-    if (this.pinId < 0) return ALL_PATHS;
-    if (now >= this.pinUntil) {
-      this.pinId = -1;
-      return ALL_PATHS;
-    }
-    // A path id above 31 cannot be named in a mask: an empty one, i.e. the pin falls back to every path.
-    return this.pinId < 32 ? 1 << this.pinId : 0;
-  }
-
   private anyUp(mask: PathMask): boolean {
     for (const p of this.paths) if (!p.closed && p.state === 'up' && allows(mask, p.id)) return true;
     return false;
@@ -280,7 +255,7 @@ export class Session implements AckSink {
   private allowedFor(lane: number, now: number): PathMask {
     this.fellBack = false;
     let mask = lane >= 0 ? this.lanes[lane]!.mask : ALL_PATHS;
-    const pin = this.pinMask(now);
+    const pin = this.pin.mask(now);
     if (pin !== ALL_PATHS) {
       if (mask === ALL_PATHS) mask = pin;
       else if ((mask & pin) !== 0 && this.anyUp(mask & pin)) mask &= pin;
@@ -294,38 +269,18 @@ export class Session implements AckSink {
 
   /** Pins our data to one path (-1: unpins); the peer is told separately (announcePin). */
   setPin(pathId: number, until: number): void {
-    if (pathId !== this.pinId) {
-      // Failover traffic picks its path afresh: after an unpin, the best one rather than the one pinned.
-      this.sticky.failover = undefined;
-      for (const lane of this.lanes) lane.sticky.failover = undefined;
-    }
-    this.pinId = pathId;
-    this.pinUntil = until;
+    if (this.pin.set(pathId, until)) this.pinChanged();
   }
 
   /** Our PIN frames from now on say `pathId` (undefined: unpinned, said for one pin lifetime), starting at once. */
   announcePin(pathId: PathId | undefined, now: number): void {
-    this.pinGen = (this.pinGen + 1) & 0xff;
-    this.pinAnnounce = pathId ?? PIN_NONE;
-    this.pinAnnounceUntil = pathId === undefined ? now + PIN_LIFETIME_MS : Number.POSITIVE_INFINITY;
-    this.pinSentAt = Number.NEGATIVE_INFINITY;
+    this.pin.announce(pathId, now);
   }
 
-  private pinDue(now: number): boolean {
-    if (this.pinAnnounce < 0) return false;
-    if (now >= this.pinAnnounceUntil) {
-      this.pinAnnounce = -1;
-      return false;
-    }
-    return now >= this.pinSentAt + PIN_REFRESH_MS;
-  }
-
-  /** A PIN frame from the peer: older generations (a delayed frame) are ignored, an equal one refreshes. */
-  private onPeerPin(generation: number, pathId: number, lifetimeMs: number, now: number): void {
-    if (this.peerPinGen >= 0 && ((generation - this.peerPinGen) & 0xff) >= 128) return;
-    this.peerPinGen = generation;
-    if (pathId === PIN_NONE) this.setPin(-1, Number.POSITIVE_INFINITY);
-    else this.setPin(pathId, now + Math.min(lifetimeMs, PIN_MAX_LIFETIME_MS));
+  /** Failover traffic picks its path afresh: after an unpin, the best one rather than the one pinned. */
+  private pinChanged(): void {
+    this.sticky.failover = undefined;
+    for (const lane of this.lanes) lane.sticky.failover = undefined;
   }
 
   /** A packet left the ingress queue (sent or dropped): its bytes no longer count against the limits. */
@@ -424,7 +379,7 @@ export class Session implements AckSink {
         if (q) q.peerRateKbit = pt.readUInt32LE(off + 2);
         off += ESTIMATE_BYTES;
       } else if (t === FRAME_PIN && off + PIN_BYTES <= pt.length) {
-        this.onPeerPin(pt[off + 1]!, pt[off + 2]!, pt.readUInt16LE(off + 3), now);
+        if (this.pin.fromPeer(pt[off + 1]!, pt[off + 2]!, pt.readUInt16LE(off + 3), now)) this.pinChanged();
         off += PIN_BYTES;
       } else break;
     }
@@ -499,10 +454,8 @@ export class Session implements AckSink {
     if (this.sendKeypair(this.lastNow)) {
       const head = this.resend[0] ?? this.queue[this.qHead] ?? (this.parked > 0 ? this.firstParked() : undefined);
       const waiting = head ? head.packet.length + 64 : 0;
-      if (this.pinAnnounce >= 0) {
-        const refresh = Math.min(this.pinSentAt + PIN_REFRESH_MS, this.pinAnnounceUntil);
-        if (refresh < t) t = refresh;
-      }
+      const refresh = this.pin.nextDue();
+      if (refresh !== undefined && refresh < t) t = refresh;
       for (const p of this.paths) {
         if (p.closed) continue;
         if (p.ackPending > 0 && p.state !== 'down' && p.ackDueAt < t) t = p.ackDueAt;
@@ -546,14 +499,7 @@ export class Session implements AckSink {
     this.closing.length = 0;
     this.sendCrossAcks(kp, now);
     for (const p of this.paths) if (!p.closed) this.sendControl(kp, p, now, false);
-    if (this.pinDue(now)) this.sendPin(kp, now);
-  }
-
-  /** PIN last in the packet: a peer that does not know it stops parsing there and loses nothing before it. */
-  private writePinFrame(buf: Buffer, off: number, now: number): number {
-    this.pinSentAt = now;
-    const lifetime = this.pinAnnounce === PIN_NONE ? 0 : PIN_LIFETIME_MS;
-    return writePin(buf, off, this.pinGen, this.pinAnnounce, lifetime);
+    if (this.pin.due(now)) this.sendPin(kp, now);
   }
 
   /** A control packet with only the PIN frame, on the pinned path when it is up, else on the lowest-RTT one. */
@@ -561,20 +507,21 @@ export class Session implements AckSink {
     let via: Path | undefined;
     for (const p of this.paths) {
       if (p.closed || p.state !== 'up') continue;
-      if (p.id === this.pinAnnounce) {
+      if (p.id === this.pin.announcedPath) {
         via = p;
         break;
       }
       if (!via || (p.srtt ?? Number.POSITIVE_INFINITY) < (via.srtt ?? Number.POSITIVE_INFINITY)) via = p;
     }
     if (!via) {
-      this.pinSentAt = now; // nothing is up: try again in a refresh interval
+      this.pin.deferred(now);
       return;
     }
     const buf = Buffer.allocUnsafe(HEADER_BYTES + PIN_BYTES + TAG_BYTES);
     const pn = via.nextPn++;
     this.header(buf, TYPE_CONTROL, kp, via, pn);
-    this.writePinFrame(buf, HEADER_BYTES, now);
+    // PIN last in the packet: a peer that does not know it stops parsing there and loses nothing before it.
+    this.pin.write(buf, HEADER_BYTES, now);
     this.emit(kp, via, buf, pn, PIN_BYTES);
   }
 
@@ -594,7 +541,7 @@ export class Session implements AckSink {
     if (this.resend.length > 0) this.pumpResends(kp, now);
     if (this.parked > 0) this.pumpLanes(kp, now);
     // Without policy path sets and pin, every packet may take every path: no per-packet check at all.
-    const restricting = this.lanes.length > 0 || this.pinId >= 0;
+    const restricting = this.lanes.length > 0 || this.pin.active;
     while (this.qHead < this.queue.length) {
       const q = this.queue[this.qHead]!;
       if (now - q.at > this.timing.queueSojournMs) {
@@ -659,7 +606,7 @@ export class Session implements AckSink {
    */
   private pumpResends(kp: Keypair, now: number): void {
     const rs = this.resend;
-    const restricting = this.lanes.length > 0 || this.pinId >= 0;
+    const restricting = this.lanes.length > 0 || this.pin.active;
     let keep = 0;
     let i = 0;
     for (; i < rs.length; i++) {
@@ -810,7 +757,7 @@ export class Session implements AckSink {
       (close ? PATH_CLOSE_BYTES : 0);
     if (len === 0) return;
     // The pin rides on what goes anyway; flush sends it alone when nothing did.
-    const pin = this.pinDue(now);
+    const pin = this.pin.due(now);
     if (pin) len += PIN_BYTES;
     const buf = Buffer.allocUnsafe(HEADER_BYTES + len + TAG_BYTES);
     const pn = p.nextPn++;
@@ -828,7 +775,7 @@ export class Session implements AckSink {
     }
     if (close) off = writePathClose(buf, off, p.id);
     if (pingDue) off = writePing(buf, off);
-    if (pin) off = this.writePinFrame(buf, off, now);
+    if (pin) off = this.pin.write(buf, off, now);
     this.emit(kp, p, buf, pn, len);
     if (pingDue) {
       const probe: SentPacket = {
@@ -935,7 +882,7 @@ export class Session implements AckSink {
       sendRateKbit: Math.round(sendRate * 8),
       bondedOfEstimates: estimates > 0 ? sendRate / estimates : 0,
       restrictedFallbacks: this.restrictedFallbacks,
-      ...(this.pinMask(now) !== ALL_PATHS ? { pinnedPath: this.pinId } : {}),
+      ...(this.pin.pathAt(now) !== undefined ? { pinnedPath: this.pin.pathAt(now) } : {}),
       bufferedBytes: this.reorder.bytes + this.queueBytes,
       forcedSkips: this.reorder.forcedSkips,
     };
