@@ -1,5 +1,5 @@
 import type { Mode, PathId, PathMask } from './api.js';
-import type { Path } from './path.js';
+import { type Path, QUEUE_TARGET_MS } from './path.js';
 
 /** Every path, the mask of unrestricted traffic (also covers ids above 31, which no other mask can name). */
 export const ALL_PATHS: PathMask = -1;
@@ -85,9 +85,30 @@ export function pickPaths(
 const RESEND_ALLOWANCE = 16 * 1400;
 
 /**
- * Path for a re-sent packet: the earliest expected arrival among up paths other than the one that lost it, even
- * when their window is full (within an allowance): a re-send races the receiver's reorder hold, and waiting for
- * window room or taking a slow path would lose that race. The losing path is used only when it is the only one.
+ * Loss rate (the path's decaying estimate) below which a path's losses count as random noise: its next packet is
+ * as likely to arrive as any other path's, so a re-send may go back on it when it is clearly the fastest.
+ */
+const NOISE_LOSS_RATE = 0.05;
+/** How much sooner the path that lost a packet must deliver its re-send than the best other path, ms. */
+const SAME_PATH_MARGIN_MS = 5;
+/** ... and it must have been heard from this recently (the loss was seen in a fresh ack, not by a timer), ms. */
+const SAME_PATH_FRESH_MS = 10;
+/** ... with no more queue than this: a loss on a filling queue is an overflow, the next packet would follow it. */
+const SAME_PATH_QUEUE_MS = 2 * QUEUE_TARGET_MS;
+
+/** The path that lost a packet looks healthy: random loss on a delivering link with a short queue. */
+function noisyButHealthy(p: Path, now: number): boolean {
+  return (
+    p.loss < NOISE_LOSS_RATE && now - p.lastFeedbackAt <= SAME_PATH_FRESH_MS && p.queueDelay() <= SAME_PATH_QUEUE_MS
+  );
+}
+
+/**
+ * Path for a re-sent packet: the earliest expected arrival among up paths, even when their window is full (within
+ * an allowance): a re-send races the receiver's reorder hold, and waiting for window room or taking a slow path
+ * would lose that race. The path that lost it competes only while its losses look random (a radio's noise, not an
+ * outage or an overflowing queue) and only when it is clearly sooner: on S-lossy most losses are on the fastest
+ * link, and sending their re-sends to the next one made every hole one delay difference (15 ms) longer.
  * Only paths in `allowed` are considered, as in pickPaths.
  */
 export function pickResendPath(
@@ -101,12 +122,17 @@ export function pickResendPath(
   for (const p of paths) if (p.state === 'up' && p.owdMin !== undefined && p.owdMin < base) base = p.owdMin;
   let best: Path | undefined;
   let bestEta = Number.POSITIVE_INFINITY;
-  let fallback: Path | undefined;
+  let same: Path | undefined;
+  let sameEta = Number.POSITIVE_INFINITY;
   for (const p of paths) {
     if (p.closed || p.state !== 'up' || p.blocked()) continue;
     if (allowed !== ALL_PATHS && !allows(allowed, p.id)) continue;
     if (p.id === avoid) {
-      if (p.canSend(bytes, now)) fallback = p;
+      const healthy = noisyButHealthy(p, now);
+      if (p.canSend(bytes, now) || (healthy && p.inflight + bytes <= p.cwnd + RESEND_ALLOWANCE)) {
+        same = p;
+        sameEta = healthy ? p.eta(bytes, base) : Number.POSITIVE_INFINITY;
+      }
       continue;
     }
     if (p.inflight + bytes > p.cwnd + RESEND_ALLOWANCE) continue;
@@ -116,5 +142,6 @@ export function pickResendPath(
       bestEta = eta;
     }
   }
-  return best ?? fallback;
+  if (same && (!best || sameEta + SAME_PATH_MARGIN_MS < bestEta)) return same;
+  return best;
 }
