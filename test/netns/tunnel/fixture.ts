@@ -74,12 +74,12 @@ export function controlSocketOf(dir: string, role: 'router' | 'server'): string 
   return join(dir, `${role}.sock`);
 }
 
-/** harness.ts bundled next to a private copy of the addon, the way the real bundle finds it. */
-export async function harnessBundle(dir: string): Promise<string> {
+/** A harness (harness.ts by default) bundled next to a private copy of the addon, the way the real bundle finds it. */
+export async function harnessBundle(dir: string, name = 'harness'): Promise<string> {
   privateBundle(dir);
-  const out = join(dir, 'harness.cjs');
+  const out = join(dir, `${name}.cjs`);
   await build({
-    entryPoints: [join(import.meta.dirname, 'harness.ts')],
+    entryPoints: [join(import.meta.dirname, `${name}.ts`)],
     outfile: out,
     bundle: true,
     platform: 'node',

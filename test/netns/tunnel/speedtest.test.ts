@@ -7,12 +7,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../../src/wanbond/engine/keys.js';
 import type { RouterStatus } from '../../../src/wanbond/io/router-daemon.js';
 import { inNs, isRoot } from '../../../src/wanbond/lab/netns.js';
-import { type Keys, privateBundle, routerConfig, serverConfig } from './fixture.js';
+import { harnessBundle, type Keys, routerConfig, serverConfig } from './fixture.js';
 import { NsProcess, startDaemon } from './process.js';
 import type { HarnessSpeedtest } from './speedtest-harness.js';
 import { buildTopology, type Topology } from './topology.js';
@@ -55,19 +54,8 @@ describe.skipIf(!isRoot())('speed test: each link alone (needs root)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wbspeed-'));
-    const bundle = privateBundle(dir);
-    const harness = join(dir, 'speedtest-harness.cjs');
-    await build({
-      entryPoints: [join(import.meta.dirname, 'speedtest-harness.ts')],
-      outfile: harness,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node18',
-      define: { 'import.meta.url': '__harnessUrl' },
-      banner: { js: 'const __harnessUrl = require("url").pathToFileURL(__filename).href;' },
-      logLevel: 'silent',
-    });
+    const harness = await harnessBundle(dir, 'speedtest-harness');
+    const bundle = join(dir, 'wanbond.js');
     topo = await buildTopology(RATES.length);
     await shape(topo);
     const keys: Keys = { server: generatePrivateKey(), router: generatePrivateKey() };
