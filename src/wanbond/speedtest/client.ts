@@ -1,6 +1,6 @@
 /** The router side of protocol.ts: one bounded TCP transfer through the tunnel, measured as goodput. */
 import { connect, type Socket } from 'node:net';
-import { CHUNK, formatRequest } from './protocol.js';
+import { formatRequest, sendUntil } from './protocol.js';
 
 export interface Transfer {
   bytes: number;
@@ -90,19 +90,6 @@ export async function measureUpload(host: string, port: number, ms: number, sign
       else resolve({ bytes, ms: Date.now() - t0 });
     });
     sock.write(formatRequest({ direction: 'U', ms }));
-    const end = t0 + ms;
-    const pump = () => {
-      while (!sock.destroyed) {
-        if (Date.now() >= end) {
-          sock.end();
-          return;
-        }
-        if (!sock.write(CHUNK)) {
-          sock.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
+    sendUntil(sock, t0 + ms);
   });
 }

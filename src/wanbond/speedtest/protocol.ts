@@ -5,10 +5,12 @@
  *   "WBST1 D <ms>\n"  the responder sends bytes for <ms> milliseconds, then closes (download);
  *   "WBST1 U <ms>\n"  the router sends for <ms>, then half-closes; the responder answers "<bytes>\n" (upload).
  */
+import type { Socket } from 'node:net';
+
 export const SPEEDTEST_MAGIC = 'WBST1';
 /** The responder never sends or accepts longer than this, whatever the request says. */
 export const MAX_TEST_MS = 60_000;
-export const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
+const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
 
 export interface SpeedtestRequest {
   direction: 'D' | 'U';
@@ -25,4 +27,24 @@ export function parseRequest(line: string): SpeedtestRequest | undefined {
   if (!m) return undefined;
   const ms = Math.min(MAX_TEST_MS, Number(m[2]));
   return { direction: m[1] as 'D' | 'U', ms };
+}
+
+/**
+ * The sending side of either direction: writes as fast as TCP takes it (waiting for 'drain', never buffering
+ * ahead) until `end` (Date.now() time), then half-closes.
+ */
+export function sendUntil(sock: Socket, end: number): void {
+  const pump = () => {
+    while (!sock.destroyed) {
+      if (Date.now() >= end) {
+        sock.end();
+        return;
+      }
+      if (!sock.write(CHUNK)) {
+        sock.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
 }

@@ -3,7 +3,7 @@
  * a few connections at a time, each at most MAX_TEST_MS, idle ones dropped.
  */
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { CHUNK, parseRequest } from './protocol.js';
+import { parseRequest, sendUntil } from './protocol.js';
 
 const MAX_CONNECTIONS = 8;
 const HEADER_TIMEOUT_MS = 5_000;
@@ -62,20 +62,7 @@ export class SpeedtestResponder {
 
   private download(sock: Socket, ms: number): void {
     sock.setTimeout(0);
-    const end = Date.now() + ms;
-    const pump = () => {
-      while (!sock.destroyed) {
-        if (Date.now() >= end) {
-          sock.end();
-          return;
-        }
-        if (!sock.write(CHUNK)) {
-          sock.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
+    sendUntil(sock, Date.now() + ms);
   }
 
   private upload(sock: Socket, ms: number, already: number): void {
