@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Aead, NodeAead } from './aead.js';
 import type { ClientEngine, ClientEngineOptions, Mode, PathChange, PathId, SessionStats } from './api.js';
 import { DEFAULT_TIMING, type Timing, TYPE_CONTROL, TYPE_COOKIE, TYPE_DATA, TYPE_RESPONSE } from './constants.js';
+import { Fifo } from './fifo.js';
 import {
   COOKIE_BYTES,
   checkMac1,
@@ -35,8 +36,7 @@ export class Client implements ClientEngine {
   private pending: { init: PendingInitiation; sentAt: number; mac1: Buffer } | undefined;
   private nextHandshakeAt: number;
   private cookie: { value: Buffer; at: number } | undefined;
-  private readonly out: Array<{ pathId: PathId; bytes: Uint8Array }> = [];
-  private outHead = 0;
+  private readonly out = new Fifo<{ pathId: PathId; bytes: Uint8Array }>();
   /** pinPath's path, kept across a fresh session. */
   private pinned: PathId | undefined;
 
@@ -244,14 +244,8 @@ export class Client implements ClientEngine {
   }
 
   pollTransmit(): { pathId: PathId; bytes: Uint8Array } | undefined {
-    if (this.outHead < this.out.length) {
-      const r = this.out[this.outHead++]!;
-      if (this.outHead === this.out.length) {
-        this.out.length = 0;
-        this.outHead = 0;
-      }
-      return r;
-    }
+    const queued = this.out.shift();
+    if (queued) return queued;
     const r = this.session.pollTransmit();
     return r && { pathId: r.pathId, bytes: r.buf };
   }

@@ -3,6 +3,7 @@ import { type Aead, NodeAead } from './aead.js';
 import type { ServerClient, ServerEngine, ServerEngineOptions, ServerLimits, ServerStats } from './api.js';
 import { ByteBudget } from './budget.js';
 import { DEFAULT_TIMING, type Timing, TYPE_CONTROL, TYPE_DATA, TYPE_INITIATION } from './constants.js';
+import { Fifo } from './fifo.js';
 import {
   checkMac1,
   checkMac2,
@@ -66,10 +67,8 @@ export class Server implements ServerEngine {
   private peers = new Map<string, Peer>();
   private readonly byIndex = new Map<number, { peer: Peer; kp: Keypair }>();
   private routes = new PrefixTable<Peer>();
-  private readonly out: Array<{ to: string; bytes: Uint8Array }> = [];
-  private outHead = 0;
-  private readonly delivered: Uint8Array[] = [];
-  private dHead = 0;
+  private readonly out = new Fifo<{ to: string; bytes: Uint8Array }>();
+  private readonly delivered = new Fifo<Uint8Array>();
   private readonly dirty = new Set<Peer>();
   private cookieSecret: Buffer;
   private cookieSecretAt: number;
@@ -352,14 +351,8 @@ export class Server implements ServerEngine {
   }
 
   pollTransmit(): { to: string; bytes: Uint8Array } | undefined {
-    if (this.outHead < this.out.length) {
-      const r = this.out[this.outHead++]!;
-      if (this.outHead === this.out.length) {
-        this.out.length = 0;
-        this.outHead = 0;
-      }
-      return r;
-    }
+    const queued = this.out.shift();
+    if (queued) return queued;
     for (const peer of this.dirty) {
       for (let r = peer.session?.pollTransmit(); r; r = peer.session?.pollTransmit()) {
         // A path that never authenticated an address cannot be answered (cannot happen for data paths).
@@ -371,13 +364,7 @@ export class Server implements ServerEngine {
   }
 
   pollDeliver(): Uint8Array | undefined {
-    if (this.dHead >= this.delivered.length) return undefined;
-    const p = this.delivered[this.dHead++]!;
-    if (this.dHead === this.delivered.length) {
-      this.delivered.length = 0;
-      this.dHead = 0;
-    }
-    return p;
+    return this.delivered.shift();
   }
 
   nextTimer(): number | undefined {

@@ -4,6 +4,7 @@ import type { ByteBudget } from './budget.js';
 import { CoDel, markCongestion } from './codel.js';
 import { HEADER_BYTES, MAX_PATHS, SEQ_BYTES, TAG_BYTES, type Timing, TYPE_CONTROL, TYPE_DATA } from './constants.js';
 import { Decaying } from './decaying.js';
+import { Fifo } from './fifo.js';
 import {
   type AckFrame,
   ackBytes,
@@ -103,8 +104,7 @@ export class Session implements AckSink {
   private readonly resend: Queued[] = [];
   private nextSeq = 0;
   private readonly ackedSeq = new Float64Array(SEQ_RING).fill(-1);
-  private readonly delivered: Buffer[] = [];
-  private dHead = 0;
+  private readonly delivered = new Fifo<Buffer>();
   private readonly tx: TxRecord[] = [];
   private txHead = 0;
   private sealed = 0;
@@ -812,13 +812,7 @@ export class Session implements AckSink {
   }
 
   pollDeliver(): Buffer | undefined {
-    if (this.dHead >= this.delivered.length) return undefined;
-    const p = this.delivered[this.dHead++]!;
-    if (this.dHead === this.delivered.length) {
-      this.delivered.length = 0;
-      this.dHead = 0;
-    }
-    return p;
+    return this.delivered.shift();
   }
 
   // ------------------------------------------------------------------ stats
