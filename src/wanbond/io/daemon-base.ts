@@ -1,4 +1,5 @@
 import type { Logger } from './log.js';
+import { deleteTable } from './nft.js';
 import { StateLog } from './state-log.js';
 
 /** What both daemons' dependencies have in common. */
@@ -47,6 +48,14 @@ export abstract class DaemonBase<D extends DaemonDepsBase> {
       throw err;
     }
     return daemon;
+  }
+
+  /** Removes the daemon's nft table if it added one (stop, and the clean-up of a failed start). */
+  protected async removeFirewall(): Promise<void> {
+    if (!this.firewallApplied) return;
+    await deleteTable();
+    this.firewallApplied = false;
+    this.log.info('nft table inet wanbond removed');
   }
 
   /** Write errors are per packet and can repeat at line rate: one line per 1000. */

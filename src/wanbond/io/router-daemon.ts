@@ -11,7 +11,7 @@ import type { ControllableClientEngine, EngineFactories } from './engine-factory
 import { errText, type Logger } from './log.js';
 import { mssClampChain } from './mss-clamp.js';
 import { DEFAULT_PATH_MTU, deviceMtu, tunnelMtu } from './mtu.js';
-import { deleteTable, replaceTable } from './nft.js';
+import { replaceTable } from './nft.js';
 import { addressForFamily, type ResolvedServer, resolveServer } from './resolve.js';
 import { type PolicyRouterPort, policyConfigOf, policyLinksOf } from './router-policy.js';
 import { FIGURES_EVERY, STATE_LOG_MS } from './state-log.js';
@@ -126,20 +126,12 @@ export class RouterDaemon extends DaemonBase<RouterDeps> {
     const { config, classifier } = await this.loadChecked();
     this.config = config;
     this.classifier = classifier;
-    const keys = this.keysOf(config);
     this.addresses = tunnelAddresses(config);
     const enabled = config.links.filter((l) => l.enabled);
     for (const lc of enabled) this.addLink(lc);
     this.bindRoutes();
 
-    this.engine = this.deps.engines.createClientEngine({
-      privateKey: keys.privateKey,
-      serverPublicKey: keys.serverKey,
-      paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
-      mode: config.mode,
-      now: this.clock(),
-      classify: (p) => this.route(p),
-    });
+    this.engine = this.createEngine(config);
     this.driver = new EngineDriver(
       this.engine,
       () => this.flush(),
@@ -520,10 +512,10 @@ export class RouterDaemon extends DaemonBase<RouterDeps> {
     return { ok: true };
   }
 
-  /** New keys mean a new session: the one thing a reload cannot do without a new handshake. */
-  private replaceEngine(config: RouterConfig): void {
+  /** An engine over the current links with the config's keys and mode; the classify hook follows reloads. */
+  private createEngine(config: RouterConfig): ControllableClientEngine {
     const keys = this.keysOf(config);
-    this.engine = this.deps.engines.createClientEngine({
+    return this.deps.engines.createClientEngine({
       privateKey: keys.privateKey,
       serverPublicKey: keys.serverKey,
       paths: [...this.links.values()].map((l) => ({ id: l.pathId, name: l.name })),
@@ -531,6 +523,11 @@ export class RouterDaemon extends DaemonBase<RouterDeps> {
       now: this.clock(),
       classify: (p) => this.route(p),
     });
+  }
+
+  /** New keys mean a new session: the one thing a reload cannot do without a new handshake. */
+  private replaceEngine(config: RouterConfig): void {
+    this.engine = this.createEngine(config);
     this.driver.setEngine(this.engine);
     this.log.warn('keys changed: starting a new session');
     for (const link of this.links.values()) {
@@ -663,11 +660,7 @@ export class RouterDaemon extends DaemonBase<RouterDeps> {
       this.log.info(`tun ${this.tun.name} closed`);
       this.tun = undefined;
     }
-    if (this.firewallApplied) {
-      await deleteTable();
-      this.firewallApplied = false;
-      this.log.info('nft table inet wanbond removed');
-    }
+    await this.removeFirewall();
     if (this.running) this.log.info('router stopped');
     this.running = false;
   }

@@ -8,7 +8,7 @@ import { EngineDriver } from '../io/driver.js';
 import type { ControllableServerEngine, EngineFactories } from '../io/engine-factory.js';
 import { errText, type Logger } from '../io/log.js';
 import { DEFAULT_PATH_MTU, deviceMtu, tunnelMtu } from '../io/mtu.js';
-import { deleteTable, replaceTable } from '../io/nft.js';
+import { replaceTable } from '../io/nft.js';
 import { removeDeviceRoutes, syncDeviceRoutes } from '../io/routes.js';
 import { FIGURES_EVERY, STATE_LOG_MS } from '../io/state-log.js';
 import { type TunOpener, type TunPort, writeToTun } from '../io/tun-port.js';
@@ -297,11 +297,7 @@ export class ServerDaemon extends DaemonBase<ServerDeps> {
       this.log.info(`tun ${this.tun.name} closed`);
       this.tun = undefined;
     }
-    if (this.firewallApplied) {
-      await deleteTable();
-      this.firewallApplied = false;
-      this.log.info('nft table inet wanbond removed');
-    }
+    await this.removeFirewall();
     for (const family of await this.forwarding.restore()) this.log.info(`IPv${family} forwarding back off`);
     if (this.running) this.log.info('server stopped');
     this.running = false;
