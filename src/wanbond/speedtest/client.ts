@@ -38,7 +38,7 @@ function open(host: string, port: number, signal?: AbortSignal): Promise<Socket>
   });
 }
 
-/** Bonded download: the responder sends for `ms`; counts what arrives. */
+/** Download through the tunnel (bonded, or pinned to one link): the responder sends for `ms`; counts what arrives. */
 export async function measureDownload(host: string, port: number, ms: number, signal?: AbortSignal): Promise<Transfer> {
   const sock = await open(host, port, signal);
   const t0 = Date.now();
@@ -64,7 +64,7 @@ export async function measureDownload(host: string, port: number, ms: number, si
   });
 }
 
-/** Bonded upload: sends for `ms`, half-closes, and takes the responder's count of what it received. */
+/** Upload through the tunnel: sends for `ms`, half-closes, and takes the responder's count of what it received. */
 export async function measureUpload(host: string, port: number, ms: number, signal?: AbortSignal): Promise<Transfer> {
   const sock = await open(host, port, signal);
   const t0 = Date.now();
