@@ -23,7 +23,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NsChildren, ns, sh, sleep, waitFor } from '../lib/procs.mjs';
+import { NsChildren, ns, removeNamespaces, sh, sleep, waitFor } from '../lib/procs.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -49,15 +49,7 @@ const spawnIn = (n, cmd, a) => children.spawn(n, cmd, a);
 
 function cleanup() {
   children.killAll();
-  for (const n of Object.values(NS)) {
-    try {
-      for (const pid of sh('ip', ['netns', 'pids', n]).split('\n').filter(Boolean))
-        process.kill(Number(pid), 'SIGKILL');
-    } catch {}
-    try {
-      sh('ip', ['netns', 'del', n]);
-    } catch {}
-  }
+  removeNamespaces(Object.values(NS));
   rmSync(dir, { recursive: true, force: true });
 }
 

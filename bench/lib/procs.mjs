@@ -39,3 +39,16 @@ export async function waitFor(child, re, ms = 15_000) {
     await sleep(50);
   }
 }
+
+/** Kills whatever still runs in the namespaces and deletes them; errors are ignored (a half-built run). */
+export function removeNamespaces(names) {
+  for (const n of names) {
+    try {
+      for (const pid of sh('ip', ['netns', 'pids', n]).split('\n').filter(Boolean))
+        process.kill(Number(pid), 'SIGKILL');
+    } catch {}
+    try {
+      sh('ip', ['netns', 'del', n]);
+    } catch {}
+  }
+}

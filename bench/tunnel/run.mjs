@@ -16,7 +16,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NsChildren, ns, sh, sleep, waitFor } from '../lib/procs.mjs';
+import { NsChildren, ns, removeNamespaces, sh, sleep, waitFor } from '../lib/procs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOOL = join(ROOT, 'test', 'netns', 'tunnel', 'tcp-tool.mjs');
@@ -52,15 +52,7 @@ async function stop(child) {
 
 function cleanup() {
   children.killAll();
-  for (const n of [R, V]) {
-    try {
-      for (const pid of sh('ip', ['netns', 'pids', n]).split('\n').filter(Boolean))
-        process.kill(Number(pid), 'SIGKILL');
-    } catch {}
-    try {
-      sh('ip', ['netns', 'del', n]);
-    } catch {}
-  }
+  removeNamespaces([R, V]);
   rmSync(dir, { recursive: true, force: true });
 }
 
