@@ -107,7 +107,7 @@ describe.skipIf(!isRoot())('speed test: each link alone (needs root)', () => {
     expect(wan0!.bytes).toBeLessThan(10 * 1028);
   });
 
-  it('gives each link its own rate, then the bonded tunnel at least the fastest link', async () => {
+  it('gives each link its own rate, then the bonded tunnel more than the fastest link', async () => {
     const from = router.lines.length;
     router.send(`speedtest - ${SECONDS}`);
     const line = await router.waitFor(/^SPEEDTEST /, 50_000, from);
@@ -124,11 +124,11 @@ describe.skipIf(!isRoot())('speed test: each link alone (needs root)', () => {
         expect(kbit).toBeLessThan(RATES[i]! * 1000 * 1.05);
       }
     }
-    // The bonded test ran over both links: no worse than the fastest alone. (How close it gets to the sum in a
-    // few seconds is a benchmark figure, not a behaviour: bench/ reports it.) That each row above is its link
-    // alone, not its share of a bonded transfer, is what `error` undefined says: the job marks a row whose link
-    // carried less than 90 % (ALONE_SHARE) of the bytes during its test.
-    expect(bond!.down_kbit!).toBeGreaterThan(w0!.down_kbit! * 0.9);
-    expect(bond!.up_kbit!).toBeGreaterThan(w0!.up_kbit! * 0.9);
+    // The bonded test ran over both links: more than the fastest alone. (How close it gets to the sum in a few
+    // seconds is a benchmark figure: bench/ reports it.) That each row above is its link alone, not its share of a
+    // bonded transfer, is what `error` undefined says: the job marks a row whose link carried less than 90 %
+    // (ALONE_SHARE) of the bytes during its test.
+    expect(bond!.down_kbit!).toBeGreaterThan(w0!.down_kbit!);
+    expect(bond!.up_kbit!).toBeGreaterThan(w0!.up_kbit!);
   }, 60_000);
 });
